@@ -1,0 +1,648 @@
+//! Claude Code transcripts (`~/.claude/projects/**/*.jsonl`): one turn per API call, tool calls
+//! paired with their results, session activity. The rules are in COUNTING.md ("Claude turns",
+//! "Claude tool calls").
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use simd_json::prelude::*;
+use simd_json::tape::Value;
+
+use crate::json::{
+    BadField, Field, arr_field, bool_field, field, obj_field, str_field, u64_field, write_compact,
+};
+use crate::parser::{Agent, FileId, Shared, Sink, Skip, ToolValues, TurnValues};
+use crate::pricing::{ClaudeUsage, DEFAULT_CLAUDE_CONTEXT};
+use crate::redact::summarize_into;
+use crate::skipped::SkipReason;
+use crate::time::parse_ts_ms;
+
+const KNOWN_TYPES: &[&str] = &[
+    "user",
+    "assistant",
+    "system",
+    "summary",
+    "file-history-snapshot",
+    "queue-operation",
+    "progress",
+    "attachment",
+    "pr-link",
+    "agent-name",
+    "custom-title",
+    "ai-title",
+    "last-prompt",
+    "permission-mode",
+    "mode",
+    "agent-setting",
+    "bridge-session",
+    "worktree-state",
+];
+
+const SYNTHETIC_MODEL: &str = "<synthetic>";
+
+fn hash(s: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(s.as_bytes())
+}
+
+/// Per-file state.
+pub(crate) struct FileState {
+    stem: String,
+    session: Option<u32>,
+    session_from_line: bool,
+    last_ts: Option<u64>,
+    /// The call this file is streaming; emitted when the next call or a user line starts.
+    pending: Option<u128>,
+}
+
+impl FileState {
+    pub(crate) fn new(path: &Path) -> Self {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let stem = name.strip_suffix(".jsonl").unwrap_or(&name).to_owned();
+        Self {
+            stem,
+            session: None,
+            session_from_line: false,
+            last_ts: None,
+            pending: None,
+        }
+    }
+
+    fn session(&mut self, shared: &mut Shared) -> u32 {
+        *self
+            .session
+            .get_or_insert_with(|| shared.session(Agent::Claude, &self.stem))
+    }
+}
+
+struct TurnRec {
+    values: TurnValues,
+    best_output: u64,
+    sidechain: bool,
+    turn_id: Box<str>,
+    emitted: Option<TurnValues>,
+    pending: bool,
+}
+
+struct PendingTool {
+    file: FileId,
+    offset: u64,
+    ts: u64,
+    session: u32,
+    turn_index: u32,
+    name: Box<str>,
+    summary: Box<str>,
+    call_id: Box<str>,
+    turn_id: Box<str>,
+}
+
+/// State shared by all Claude files of a scan.
+#[derive(Default)]
+pub(crate) struct Global {
+    turns: HashMap<u128, TurnRec>,
+    /// Calls not emitted yet, with the file and offset of their first line.
+    pending_turns: HashMap<u128, (FileId, u64)>,
+    /// `message.id` → the call first seen with it, for the sidechain-replay rule.
+    by_message: HashMap<u128, u128>,
+    tools_seen: HashSet<u128>,
+    pending_tools: HashMap<u128, PendingTool>,
+    key: String,
+    summary: String,
+    scratch: String,
+}
+
+/// Usage numbers of one assistant line.
+#[derive(Clone, Copy, Default)]
+struct LineUsage {
+    input: u64,
+    cache_read: u64,
+    cache_write: u64,
+    cache_write_1h: u64,
+    output: u64,
+    thinking: u64,
+    fast: bool,
+}
+
+fn read_usage(u: Value<'_, '_>) -> Result<LineUsage, BadField> {
+    let creation = u64_field(u, "cache_creation_input_tokens")?.unwrap_or(0);
+    let (w5m, w1h) = match obj_field(u, "cache_creation")? {
+        Some(c) => (
+            u64_field(c, "ephemeral_5m_input_tokens")?.unwrap_or(0),
+            u64_field(c, "ephemeral_1h_input_tokens")?.unwrap_or(0),
+        ),
+        None => (0, 0),
+    };
+    let thinking = match obj_field(u, "output_tokens_details")? {
+        Some(d) => u64_field(d, "thinking_tokens")?.unwrap_or(0),
+        None => 0,
+    };
+    let cache_write = creation.max(w5m + w1h);
+    Ok(LineUsage {
+        input: u64_field(u, "input_tokens")?.unwrap_or(0),
+        cache_read: u64_field(u, "cache_read_input_tokens")?.unwrap_or(0),
+        cache_write,
+        cache_write_1h: w1h.min(cache_write),
+        output: u64_field(u, "output_tokens")?.unwrap_or(0),
+        thinking,
+        fast: str_field(u, "speed")? == Some("fast"),
+    })
+}
+
+/// The parts of an assistant line that matter, read (and type-checked) before any state changes.
+struct AssistantLine<'i> {
+    message_id: Option<&'i str>,
+    request_id: Option<&'i str>,
+    uuid: Option<&'i str>,
+    model: &'i str,
+    stop_reason: &'i str,
+    sidechain: bool,
+    is_error: bool,
+    usage: Option<LineUsage>,
+    duration_ms: u64,
+}
+
+impl<'i> AssistantLine<'i> {
+    fn read(v: Value<'_, 'i>, message: Option<Value<'_, 'i>>) -> Result<Self, BadField> {
+        let (mut message_id, mut model, mut stop_reason, mut usage) = (None, "", "", None);
+        if let Some(m) = message {
+            message_id = str_field(m, "id")?;
+            model = str_field(m, "model")?.unwrap_or("");
+            stop_reason = str_field(m, "stop_reason")?.unwrap_or("");
+            usage = obj_field(m, "usage")?.map(read_usage).transpose()?;
+            for block in arr_field(m, "content")?.iter().flat_map(|a| a.iter()) {
+                if str_field(block, "type")? == Some("tool_use") {
+                    str_field(block, "id")?;
+                    str_field(block, "name")?;
+                }
+            }
+        }
+        Ok(Self {
+            message_id,
+            request_id: str_field(v, "requestId")?,
+            uuid: str_field(v, "uuid")?,
+            model,
+            stop_reason,
+            sidechain: bool_field(v, "isSidechain")?.unwrap_or(false),
+            is_error: bool_field(v, "isApiErrorMessage")?.unwrap_or(false)
+                || model == SYNTHETIC_MODEL,
+            usage,
+            duration_ms: u64_field(v, "durationMs")?.unwrap_or(0),
+        })
+    }
+
+    fn is_call(&self) -> bool {
+        self.usage.is_some() || self.is_error
+    }
+
+    /// Writes the dedup key (COUNTING.md, Claude turns, rule 2) into `out`.
+    fn key(&self, file: FileId, offset: u64, out: &mut String) {
+        use std::fmt::Write;
+        out.clear();
+        let _ = match (self.message_id, self.request_id, self.uuid) {
+            (Some(m), Some(r), _) => write!(out, "{m}:{r}"),
+            (Some(m), None, _) => write!(out, "{m}"),
+            (None, Some(r), _) => write!(out, "req:{r}"),
+            (None, None, Some(u)) => write!(out, "uuid:{u}"),
+            (None, None, None) => write!(out, "line:{}:{offset}", file.0),
+        };
+    }
+}
+
+fn check_user(message: Option<Value<'_, '_>>) -> Result<(), BadField> {
+    let Some(m) = message else { return Ok(()) };
+    let Some(content) = field(m, "content") else {
+        return Ok(());
+    };
+    if let Some(blocks) = content.as_array() {
+        for block in blocks.iter() {
+            if str_field(block, "type")? == Some("tool_result") {
+                str_field(block, "tool_use_id")?;
+                bool_field(block, "is_error")?;
+            }
+        }
+    } else if !content.is_str() {
+        return Err(BadField("content"));
+    }
+    Ok(())
+}
+
+/// Byte and line counts of a tool result's text (a string, or the `text` items of an array).
+pub(crate) fn measure_output(content: Option<Value<'_, '_>>) -> (u64, u64) {
+    let mut bytes = 0u64;
+    let mut newlines = 0u64;
+    let mut last = None;
+    let mut add = |s: &str| {
+        bytes += s.len() as u64;
+        newlines += memchr::memchr_iter(b'\n', s.as_bytes()).count() as u64;
+        if let Some(&b) = s.as_bytes().last() {
+            last = Some(b);
+        }
+    };
+    match content {
+        Some(c) if c.is_str() => add(c.as_str().unwrap_or("")),
+        Some(c) => {
+            for item in c.as_array().iter().flat_map(|a| a.iter()) {
+                if let Some(text) = item.get("text").and_then(|t| t.into_string()) {
+                    add(text);
+                }
+            }
+        }
+        None => {}
+    }
+    let lines = newlines + u64::from(bytes > 0 && last != Some(b'\n'));
+    (bytes, lines)
+}
+
+fn summarize(name: &str, input: Option<Value<'_, '_>>, scratch: &mut String, out: &mut String) {
+    let key = match name {
+        "Bash" => Some("command"),
+        "Read" | "Write" | "Edit" | "MultiEdit" => Some("file_path"),
+        "NotebookEdit" => Some("notebook_path"),
+        "Glob" | "Grep" => Some("pattern"),
+        "WebFetch" => Some("url"),
+        "WebSearch" => Some("query"),
+        "Task" | "Agent" => Some("description"),
+        "Skill" => Some("skill"),
+        _ => None,
+    };
+    scratch.clear();
+    match (key, input) {
+        (Some(k), Some(i)) if i.get(k).and_then(|x| x.into_string()).is_some() => {
+            scratch.push_str(i.get(k).and_then(|x| x.into_string()).unwrap_or(""));
+        }
+        (_, Some(i)) => write_compact(i, scratch),
+        (_, None) => {}
+    }
+    summarize_into(scratch, out);
+}
+
+impl Global {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn line(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        file: FileId,
+        offset: u64,
+        v: Value<'_, '_>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Skip> {
+        let ty = str_field(v, "type")?.ok_or(SkipReason::UnknownType)?;
+        if !KNOWN_TYPES.contains(&ty) {
+            return Err(SkipReason::UnknownType.into());
+        }
+        let ts: Field<u64> = match str_field(v, "timestamp")? {
+            Some(s) => parse_ts_ms(s).map(Some).ok_or(BadField("timestamp")),
+            None => Ok(None),
+        };
+        let ts = ts?;
+        let session_id = str_field(v, "sessionId")?;
+        let cwd = str_field(v, "cwd")?;
+        let branch = str_field(v, "gitBranch")?;
+        let message = if ty == "assistant" || ty == "user" {
+            obj_field(v, "message")?
+        } else {
+            None
+        };
+        let assistant = match ty {
+            "assistant" => Some(AssistantLine::read(v, message)?),
+            _ => None,
+        };
+        if ty == "user" {
+            check_user(message)?;
+        }
+        let line_ts = ts.or(f.last_ts);
+        if line_ts.is_none() && assistant.as_ref().is_some_and(|a| a.is_call()) {
+            return Err(SkipReason::MissingTimestamp.into());
+        }
+
+        // Checked: from here on the line is applied.
+        if ts.is_some() {
+            f.last_ts = ts;
+        }
+        let session = match session_id {
+            Some(id) => {
+                let s = shared.session(Agent::Claude, id);
+                if !f.session_from_line {
+                    f.session = Some(s);
+                    f.session_from_line = true;
+                }
+                s
+            }
+            None => f.session(shared),
+        };
+        if let Some(cwd) = cwd.filter(|c| !c.is_empty()) {
+            if shared.agg(session).project.0 == 0 {
+                let sym = shared.strings.intern(cwd);
+                shared.agg(session).project = sym;
+            }
+        }
+        if let Some(branch) = branch.filter(|b| !b.is_empty()) {
+            let sym = shared.strings.intern(branch);
+            shared.agg(session).branch = sym;
+        }
+        match (assistant, line_ts) {
+            (Some(a), Some(line_ts)) => {
+                self.assistant(shared, f, file, offset, session, line_ts, &a, message, sink);
+            }
+            (None, _) if ty == "user" => self.user(shared, f, line_ts, message, sink),
+            _ => {}
+        }
+        if let Some(ts) = ts {
+            shared.agg(session).touch(ts);
+        }
+        Ok(())
+    }
+
+    fn values(
+        shared: &mut Shared,
+        a: &AssistantLine<'_>,
+        ts: u64,
+        session: u32,
+        turn_index: u32,
+    ) -> TurnValues {
+        let u = a.usage.unwrap_or_default();
+        let cost = shared.prices.claude_cost(
+            a.model,
+            &ClaudeUsage {
+                input: u.input,
+                output: u.output,
+                cache_read: u.cache_read,
+                cache_write_5m: u.cache_write - u.cache_write_1h,
+                cache_write_1h: u.cache_write_1h,
+                fast: u.fast,
+            },
+        );
+        let context_window = shared
+            .prices
+            .context_window(a.model)
+            .unwrap_or(DEFAULT_CLAUDE_CONTEXT);
+        let input = u.input + u.cache_write + u.cache_read;
+        TurnValues {
+            ts_ms: ts,
+            session,
+            turn_index,
+            model: shared.strings.intern(a.model),
+            input,
+            output: u.output,
+            cached: u.cache_read,
+            reasoning: u.thinking,
+            cache_write: u.cache_write,
+            cache_write_5m: u.cache_write - u.cache_write_1h,
+            cache_write_1h: u.cache_write_1h,
+            cost: cost.unwrap_or(0.0),
+            priced: cost.is_some(),
+            stop_reason: shared.strings.intern(a.stop_reason),
+            is_error: a.is_error,
+            context_window,
+            context_used_pct: (100.0 * input as f64 / f64::from(context_window)) as f32,
+            dur_ms: a.duration_ms.min(u64::from(u32::MAX)) as u32,
+        }
+    }
+
+    fn emit_pending(&mut self, shared: &mut Shared, key: u128, sink: &mut dyn Sink) {
+        if let Some(rec) = self.turns.get_mut(&key).filter(|r| r.pending) {
+            rec.pending = false;
+            rec.emitted = Some(rec.values);
+            self.pending_turns.remove(&key);
+            shared.emit_turn(&rec.values, &rec.turn_id, None, sink);
+        }
+    }
+
+    fn flush_file(&mut self, shared: &mut Shared, f: &mut FileState, sink: &mut dyn Sink) {
+        if let Some(p) = f.pending.take() {
+            self.emit_pending(shared, p, sink);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn assistant(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        file: FileId,
+        offset: u64,
+        session: u32,
+        ts: u64,
+        a: &AssistantLine<'_>,
+        message: Option<Value<'_, '_>>,
+        sink: &mut dyn Sink,
+    ) {
+        let mut key = None;
+        if a.is_call() {
+            let mut key_buf = std::mem::take(&mut self.key);
+            a.key(file, offset, &mut key_buf);
+            let k = hash(&key_buf);
+            if self.counts_as_call(k, a, f) {
+                self.call(shared, f, file, offset, session, ts, a, k, &key_buf, sink);
+            }
+            self.key = key_buf;
+            key = Some(k);
+        }
+        let Some(content) = message
+            .and_then(|m| m.get("content"))
+            .and_then(|c| c.as_array())
+        else {
+            return;
+        };
+        for block in content.iter() {
+            if block.get("type").and_then(|t| t.into_string()) != Some("tool_use") {
+                continue;
+            }
+            let Some(id) = block.get("id").and_then(|x| x.into_string()) else {
+                continue;
+            };
+            let h = hash(id);
+            if !self.tools_seen.insert(h) {
+                continue;
+            }
+            let name = block
+                .get("name")
+                .and_then(|x| x.into_string())
+                .unwrap_or("");
+            summarize(
+                name,
+                field(block, "input"),
+                &mut self.scratch,
+                &mut self.summary,
+            );
+            let owner = key.or(f.pending).and_then(|k| self.turns.get(&k));
+            self.pending_tools.insert(
+                h,
+                PendingTool {
+                    file,
+                    offset,
+                    ts,
+                    session,
+                    turn_index: owner.map_or(0, |r| r.values.turn_index),
+                    name: name.into(),
+                    summary: self.summary.as_str().into(),
+                    call_id: id.into(),
+                    turn_id: owner.map_or("".into(), |r| r.turn_id.clone()),
+                },
+            );
+        }
+    }
+
+    /// The sidechain-replay rule: false when this line replays a call already counted from the
+    /// main chain. A main-chain line takes over a sidechain call that is not emitted yet.
+    fn counts_as_call(&mut self, key: u128, a: &AssistantLine<'_>, f: &mut FileState) -> bool {
+        let Some(mid) = a.message_id.map(hash) else {
+            return true;
+        };
+        let Some(&other) = self.by_message.get(&mid) else {
+            self.by_message.insert(mid, key);
+            return true;
+        };
+        if other == key {
+            return true;
+        }
+        match self.turns.get(&other).map(|r| (r.sidechain, r.pending)) {
+            Some((false, _)) if a.sidechain => false,
+            Some((true, true)) if !a.sidechain => {
+                self.turns.remove(&other);
+                self.pending_turns.remove(&other);
+                if f.pending == Some(other) {
+                    f.pending = None;
+                }
+                self.by_message.insert(mid, key);
+                true
+            }
+            _ => true,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        file: FileId,
+        offset: u64,
+        session: u32,
+        ts: u64,
+        a: &AssistantLine<'_>,
+        key: u128,
+        key_str: &str,
+        sink: &mut dyn Sink,
+    ) {
+        if f.pending.is_some_and(|p| p != key) {
+            self.flush_file(shared, f, sink);
+        }
+        let output = a.usage.map_or(0, |u| u.output);
+        let Some(rec) = self.turns.get_mut(&key) else {
+            let agg = shared.agg(session);
+            let turn_index = agg.next_turn_index;
+            agg.next_turn_index += 1;
+            let values = Self::values(shared, a, ts, session, turn_index);
+            self.turns.insert(
+                key,
+                TurnRec {
+                    values,
+                    best_output: output,
+                    sidechain: a.sidechain,
+                    turn_id: key_str.into(),
+                    emitted: None,
+                    pending: true,
+                },
+            );
+            self.pending_turns.insert(key, (file, offset));
+            f.pending = Some(key);
+            return;
+        };
+        if rec.pending {
+            f.pending = Some(key);
+        }
+        if output < rec.best_output {
+            return;
+        }
+        let (first_ts, owner, turn_index) =
+            (rec.values.ts_ms, rec.values.session, rec.values.turn_index);
+        let values = Self::values(shared, a, first_ts, owner, turn_index);
+        let rec = self.turns.get_mut(&key).expect("present");
+        rec.best_output = output;
+        rec.values = values;
+        if let Some(old) = rec.emitted.filter(|old| *old != values) {
+            rec.emitted = Some(values);
+            shared.emit_turn(&values, &rec.turn_id, Some(&old), sink);
+        }
+    }
+
+    fn user(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        ts: Option<u64>,
+        message: Option<Value<'_, '_>>,
+        sink: &mut dyn Sink,
+    ) {
+        self.flush_file(shared, f, sink);
+        let Some(blocks) = message
+            .and_then(|m| m.get("content"))
+            .and_then(|c| c.as_array())
+        else {
+            return;
+        };
+        for block in blocks.iter() {
+            if block.get("type").and_then(|t| t.into_string()) != Some("tool_result") {
+                continue;
+            }
+            let Some(id) = block.get("tool_use_id").and_then(|x| x.into_string()) else {
+                continue;
+            };
+            let Some(call) = self.pending_tools.remove(&hash(id)) else {
+                continue;
+            };
+            let failed = block
+                .get("is_error")
+                .and_then(|x| x.as_bool())
+                .unwrap_or(false);
+            let (output_bytes, output_lines) = measure_output(field(block, "content"));
+            shared.emit_tool(
+                &ToolValues {
+                    ts_ms: call.ts,
+                    session: call.session,
+                    turn_index: call.turn_index,
+                    tool_name: &call.name,
+                    input_summary: &call.summary,
+                    dur_ms: ts.map_or(0, |t| t.saturating_sub(call.ts)),
+                    ok: !failed,
+                    output_lines,
+                    output_bytes,
+                    call_id: &call.call_id,
+                    turn_id: &call.turn_id,
+                },
+                sink,
+            );
+        }
+    }
+
+    /// Emits every call still pending, in the order their first lines were read.
+    pub(crate) fn finish(&mut self, shared: &mut Shared, sink: &mut dyn Sink) {
+        let mut keys: Vec<_> = self
+            .pending_turns
+            .iter()
+            .map(|(k, (f, o))| (f.0, *o, *k))
+            .collect();
+        keys.sort_unstable();
+        for (_, _, key) in keys {
+            self.emit_pending(shared, key, sink);
+        }
+    }
+
+    pub(crate) fn safe_offset(&self, file: FileId, consumed: u64) -> u64 {
+        let turns = self
+            .pending_turns
+            .values()
+            .filter(|(f, _)| *f == file)
+            .map(|(_, o)| *o);
+        let tools = self
+            .pending_tools
+            .values()
+            .filter(|t| t.file == file)
+            .map(|t| t.offset);
+        turns.chain(tools).fold(consumed, u64::min)
+    }
+}

@@ -1,0 +1,1199 @@
+//! Codex rollouts (`~/.codex/sessions/**/rollout-*.jsonl`, `archived_sessions/`, `.jsonl.zst`),
+//! both the envelope format (0.32+) and the older bare-item format. The rules are in
+//! COUNTING.md ("Codex turns", "Codex files across places", "Codex tool calls", "Codex rate
+//! limits").
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use memchr::memmem;
+use seqch_rows::RateLimit;
+use simd_json::prelude::*;
+use simd_json::tape::Value;
+
+use crate::json::{
+    BadField, JsonScratch, arr_field, f64_field, field, obj_field, str_field, u64_field,
+    write_compact,
+};
+use crate::parser::{Agent, FileId, Shared, Sink, Skip, Sym, ToolValues, TurnValues};
+use crate::pricing::OpenAiUsage;
+use crate::redact::summarize_into;
+use crate::skipped::SkipReason;
+use crate::sources;
+use crate::time::parse_ts_ms;
+
+const ENVELOPE_TYPES: &[&str] = &[
+    "session_meta",
+    "response_item",
+    "event_msg",
+    "turn_context",
+    "compacted",
+    "world_state",
+    "inter_agent_communication",
+    "inter_agent_communication_metadata",
+    "token_usage_record",
+    "retained_context",
+    "security_risk_score",
+    "realtime_item",
+];
+
+/// Response items as the pre-0.32 format wrote them, bare on a line.
+const BARE_ITEM_TYPES: &[&str] = &[
+    "message",
+    "reasoning",
+    "local_shell_call",
+    "function_call",
+    "function_call_output",
+    "custom_tool_call",
+    "custom_tool_call_output",
+    "web_search_call",
+    "ghost_snapshot",
+    "tool_search_call",
+    "tool_search_output",
+    "image_generation_call",
+    "compaction",
+    "compaction_summary",
+    "context_compaction",
+    "agent_message",
+];
+
+fn hash(s: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(s.as_bytes())
+}
+
+/// The thread id a rollout's file name carries: `rollout-<local time>-<thread>[_<session>].jsonl`.
+pub(crate) fn thread_id_from_path(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".zst").unwrap_or(name);
+    let stem = stem.strip_suffix(".jsonl").unwrap_or(stem);
+    let rest = stem.strip_prefix("rollout-")?;
+    // `YYYY-MM-DDThh-mm-ss-` (20 bytes) or the older `YYYY-MM-DD-`.
+    let rest = if rest.len() > 20 && rest.as_bytes()[10] == b'T' {
+        &rest[20..]
+    } else {
+        rest.get(11..)?
+    };
+    let thread = rest.split('_').next()?;
+    (!thread.is_empty()).then(|| thread.to_owned())
+}
+
+/// Cumulative or per-call token counts as Codex writes them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tokens {
+    input: u64,
+    cached: u64,
+    cache_write: u64,
+    output: u64,
+    reasoning: u64,
+    total: u64,
+}
+
+impl Tokens {
+    fn read(v: Value<'_, '_>) -> Result<Self, BadField> {
+        Ok(Self {
+            input: u64_field(v, "input_tokens")?.unwrap_or(0),
+            cached: u64_field(v, "cached_input_tokens")?.unwrap_or(0),
+            cache_write: u64_field(v, "cache_write_input_tokens")?.unwrap_or(0),
+            output: u64_field(v, "output_tokens")?.unwrap_or(0),
+            reasoning: u64_field(v, "reasoning_output_tokens")?.unwrap_or(0),
+            total: u64_field(v, "total_tokens")?.unwrap_or(0),
+        })
+    }
+
+    fn fields(&self) -> [u64; 6] {
+        [
+            self.input,
+            self.cached,
+            self.cache_write,
+            self.output,
+            self.reasoning,
+            self.total,
+        ]
+    }
+
+    fn any_below(&self, other: &Self) -> bool {
+        self.fields()
+            .iter()
+            .zip(other.fields())
+            .any(|(a, b)| *a < b)
+    }
+
+    fn plus(&self, o: &Self) -> Self {
+        Self {
+            input: self.input + o.input,
+            cached: self.cached + o.cached,
+            cache_write: self.cache_write + o.cache_write,
+            output: self.output + o.output,
+            reasoning: self.reasoning + o.reasoning,
+            total: self.total + o.total,
+        }
+    }
+
+    fn minus(&self, o: &Self) -> Self {
+        Self {
+            input: self.input.saturating_sub(o.input),
+            cached: self.cached.saturating_sub(o.cached),
+            cache_write: self.cache_write.saturating_sub(o.cache_write),
+            output: self.output.saturating_sub(o.output),
+            reasoning: self.reasoning.saturating_sub(o.reasoning),
+            total: self.total.saturating_sub(o.total),
+        }
+    }
+
+    fn bills_nothing(&self) -> bool {
+        self.input == 0 && self.cached == 0 && self.output == 0 && self.reasoning == 0
+    }
+}
+
+/// Where a fork child's inherited history ends.
+enum Inherit {
+    /// Not a fork, or its inherited prefix is over.
+    No,
+    /// Lines in this second (unix seconds) of the child's first line are inherited.
+    Burst(u64),
+    /// Lines whose `(type, payload)` bytes occur in the parent file are inherited.
+    Parent(Rc<HashSet<u64>>),
+}
+
+struct PendingTurn {
+    values: TurnValues,
+    usage: Tokens,
+    offset: u64,
+    turn_id: String,
+}
+
+struct PendingCall {
+    offset: u64,
+    ts: u64,
+    session: u32,
+    turn_index: u32,
+    name: Box<str>,
+    summary: Box<str>,
+    call_id: Box<str>,
+    /// For `write_stdin`: the unified-exec session it writes to.
+    stdin_session: Option<Box<str>>,
+    output: Option<(u64, u64)>,
+    dur_ms: Option<u64>,
+}
+
+/// Per-file state.
+pub(crate) struct FileState {
+    session: u32,
+    identified: bool,
+    legacy_ts: Option<u64>,
+    prev: Option<Tokens>,
+    model: Sym,
+    has_records: bool,
+    pending_turn: Option<PendingTurn>,
+    inherit: Inherit,
+    calls: HashMap<u128, PendingCall>,
+    resolved: HashSet<u128>,
+    exec_sessions: HashMap<Box<str>, u128>,
+}
+
+impl FileState {
+    pub(crate) fn new(path: &Path, shared: &mut Shared) -> Self {
+        let id = thread_id_from_path(path).unwrap_or_else(|| {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = name.strip_suffix(".zst").unwrap_or(&name);
+            name.strip_suffix(".jsonl").unwrap_or(name).to_owned()
+        });
+        Self {
+            session: shared.session(Agent::Codex, &id),
+            identified: false,
+            legacy_ts: None,
+            prev: None,
+            model: Sym(0),
+            has_records: false,
+            pending_turn: None,
+            inherit: Inherit::No,
+            calls: HashMap::new(),
+            resolved: HashSet::new(),
+            exec_sessions: HashMap::new(),
+        }
+    }
+
+    /// The hash of a line's `(type, payload)` bytes, needed only while matching a parent.
+    pub(crate) fn replay_hash(&self, line: &[u8]) -> u64 {
+        match &self.inherit {
+            Inherit::Parent(_) => payload_hash(line),
+            _ => 0,
+        }
+    }
+
+    pub(crate) fn finish(&mut self, shared: &mut Shared, sink: &mut dyn Sink) {
+        self.flush_turn(shared, sink);
+    }
+
+    fn flush_turn(&mut self, shared: &mut Shared, sink: &mut dyn Sink) {
+        if let Some(t) = self.pending_turn.take() {
+            shared.emit_turn(&t.values, &t.turn_id, None, sink);
+        }
+    }
+
+    pub(crate) fn safe_offset(&self, consumed: u64) -> u64 {
+        let turn = self.pending_turn.as_ref().map(|t| t.offset);
+        let calls = self.calls.values().map(|c| c.offset);
+        turn.into_iter().chain(calls).fold(consumed, u64::min)
+    }
+}
+
+fn payload_hash(line: &[u8]) -> u64 {
+    let start = memmem::find(line, b"\"type\":").unwrap_or(0);
+    xxhash_rust::xxh3::xxh3_64(&line[start..])
+}
+
+/// State shared by all Codex files of a scan.
+#[derive(Default)]
+pub(crate) struct Global {
+    records: HashSet<u128>,
+    files_by_thread: HashMap<String, PathBuf>,
+    parent_lines: HashMap<String, Rc<HashSet<u64>>>,
+    nested: JsonScratch,
+    nested_bytes: Vec<u8>,
+    text: String,
+    scratch: String,
+    summary: String,
+}
+
+/// What a tool output says about its call.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Done {
+        ok: bool,
+        dur_ms: Option<u64>,
+    },
+    /// A unified-exec process still running in session `id`.
+    Running {
+        id: String,
+        dur_ms: Option<u64>,
+    },
+}
+
+fn wall_time_ms(text: &str) -> Option<u64> {
+    let line = text.lines().find_map(|l| l.strip_prefix("Wall time: "))?;
+    let secs: f64 = line.strip_suffix(" seconds")?.trim().parse().ok()?;
+    Some((secs * 1000.0).round() as u64)
+}
+
+fn exit_code_line(text: &str) -> Option<i64> {
+    text.lines().find_map(|l| {
+        l.strip_prefix("Process exited with code ")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// COUNTING.md, Codex tool calls, `ok` rules 3–5 (rule 2, the JSON form, is handled first).
+fn text_outcome(text: &str) -> Outcome {
+    let dur_ms = wall_time_ms(text);
+    if let Some(rest) = text.strip_prefix("Exit code: ") {
+        let code: Option<i64> = rest.lines().next().and_then(|c| c.trim().parse().ok());
+        if let Some(code) = code {
+            return Outcome::Done {
+                ok: code == 0,
+                dur_ms,
+            };
+        }
+    }
+    if let Some(code) = exit_code_line(text) {
+        return Outcome::Done {
+            ok: code == 0,
+            dur_ms,
+        };
+    }
+    if let Some(id) = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Process running with session ID "))
+    {
+        return Outcome::Running {
+            id: id.trim().to_owned(),
+            dur_ms,
+        };
+    }
+    let first = text
+        .lines()
+        .find(|l| !l.starts_with("Wall time:"))
+        .unwrap_or("");
+    let failed = ["failed to parse", "command timed out", "aborted by user"]
+        .iter()
+        .any(|p| first.starts_with(p))
+        || first.contains("rejected");
+    Outcome::Done {
+        ok: !failed,
+        dur_ms,
+    }
+}
+
+/// Paths named by an `apply_patch` body, joined with `, `.
+fn patch_paths(patch: &str, out: &mut String) {
+    out.clear();
+    for line in patch.lines() {
+        let path = ["*** Add File: ", "*** Update File: ", "*** Delete File: "]
+            .iter()
+            .find_map(|p| line.strip_prefix(p));
+        if let Some(path) = path {
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str(path.trim());
+        }
+    }
+    if out.is_empty() {
+        out.push_str(patch);
+    }
+}
+
+fn byte_measure(text: &str) -> (u64, u64) {
+    let bytes = text.len() as u64;
+    let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
+    (
+        bytes,
+        newlines + u64::from(bytes > 0 && !text.ends_with('\n')),
+    )
+}
+
+fn source_name(v: Value<'_, '_>, out: &mut String) {
+    out.clear();
+    if let Some(s) = v.as_str() {
+        out.push_str(s);
+    } else if let Some(obj) = v.as_object() {
+        for (k, val) in obj.iter() {
+            out.push_str(k);
+            if let Some(s) = val.as_str() {
+                out.push(':');
+                out.push_str(s);
+            } else if let Some(inner) = val.as_object() {
+                if let Some((k2, _)) = inner.iter().next() {
+                    out.push(':');
+                    out.push_str(k2);
+                }
+            }
+            break;
+        }
+    }
+}
+
+impl Global {
+    pub(crate) fn register(&mut self, _state: &FileState, path: &Path, _id: FileId) {
+        if let Some(thread) = thread_id_from_path(path) {
+            self.files_by_thread
+                .entry(thread)
+                .or_insert_with(|| path.to_path_buf());
+        }
+    }
+
+    fn parent_hashes(&mut self, parent: &str) -> Option<Rc<HashSet<u64>>> {
+        if let Some(h) = self.parent_lines.get(parent) {
+            return Some(h.clone());
+        }
+        let path = self.files_by_thread.get(parent)?;
+        let bytes = sources::read_log(path).ok()?;
+        let set: HashSet<u64> = bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(payload_hash)
+            .collect();
+        let set = Rc::new(set);
+        self.parent_lines.insert(parent.to_owned(), set.clone());
+        Some(set)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn line(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        _file: FileId,
+        offset: u64,
+        replay_hash: u64,
+        v: Value<'_, '_>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Skip> {
+        let ty = str_field(v, "type")?;
+        let payload = field(v, "payload");
+        let ts = match str_field(v, "timestamp")? {
+            Some(s) => Some(parse_ts_ms(s).ok_or(BadField("timestamp"))?),
+            None => None,
+        };
+        let (ty, payload, ts) = match (ty, payload) {
+            (Some(ty), Some(p)) if ENVELOPE_TYPES.contains(&ty) => (ty, p, ts),
+            (Some(_), Some(_)) => return Err(SkipReason::UnknownType.into()),
+            (None, None) if field(v, "record_type").is_some() => return Ok(()),
+            (None, None) if field(v, "id").is_some() && ts.is_some() => ("legacy_header", v, ts),
+            (Some(item), None) if BARE_ITEM_TYPES.contains(&item) => {
+                ("response_item", v, f.legacy_ts)
+            }
+            _ => return Err(SkipReason::UnknownType.into()),
+        };
+
+        if ty != "token_usage_record" {
+            f.flush_turn(shared, sink);
+        }
+        if f.identified {
+            let inherited = match &f.inherit {
+                Inherit::No => false,
+                Inherit::Burst(second) => ts.map(|t| t / 1000) == Some(*second),
+                Inherit::Parent(lines) => lines.contains(&replay_hash),
+            };
+            if inherited {
+                return self.inherited(f, ty, payload);
+            }
+            f.inherit = Inherit::No;
+        }
+
+        match ty {
+            "session_meta" | "legacy_header" if !f.identified => {
+                self.identify(shared, f, ty, payload, ts)?
+            }
+            "turn_context" => {
+                let model = str_field(payload, "model")?;
+                let cwd = str_field(payload, "cwd")?;
+                if let Some(m) = model {
+                    f.model = shared.strings.intern(m);
+                }
+                if let Some(cwd) = cwd.filter(|c| !c.is_empty()) {
+                    if shared.agg(f.session).project.0 == 0 {
+                        let sym = shared.strings.intern(cwd);
+                        shared.agg(f.session).project = sym;
+                    }
+                }
+            }
+            "event_msg" => self.event(shared, f, offset, ts, payload, sink)?,
+            "response_item" => self.item(shared, f, offset, ts, payload, sink)?,
+            "token_usage_record" => self.record(shared, f, ts, payload, sink)?,
+            _ => {}
+        }
+        if let Some(ts) = ts {
+            shared.agg(f.session).touch(ts);
+        }
+        Ok(())
+    }
+
+    /// A line of a fork's inherited history: only its cumulative totals matter.
+    fn inherited(
+        &mut self,
+        f: &mut FileState,
+        ty: &str,
+        payload: Value<'_, '_>,
+    ) -> Result<(), Skip> {
+        if ty == "event_msg" && str_field(payload, "type")? == Some("token_count") {
+            if let Some(total) = obj_field(payload, "info")?
+                .map(|i| obj_field(i, "total_token_usage"))
+                .transpose()?
+                .flatten()
+            {
+                f.prev = Some(Tokens::read(total)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn identify(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        ty: &str,
+        p: Value<'_, '_>,
+        ts: Option<u64>,
+    ) -> Result<(), Skip> {
+        let id = str_field(p, "id")?.or(str_field(p, "session_id")?);
+        let cwd = str_field(p, "cwd")?;
+        let cli_version = str_field(p, "cli_version")?;
+        let git = obj_field(p, "git")?;
+        let branch = git.map(|g| str_field(g, "branch")).transpose()?.flatten();
+        let commit = git
+            .map(|g| str_field(g, "commit_hash"))
+            .transpose()?
+            .flatten();
+        let source = field(p, "source");
+        let spawn_parent = source
+            .and_then(|s| s.get("subagent"))
+            .and_then(|s| s.get("thread_spawn"))
+            .and_then(|t| t.get("parent_thread_id"))
+            .and_then(|x| x.into_string());
+        let parent = str_field(p, "forked_from_id")?
+            .or(spawn_parent)
+            .or(str_field(p, "parent_thread_id")?);
+
+        f.identified = true;
+        if let Some(id) = id {
+            f.session = shared.session(Agent::Codex, id);
+        }
+        if ty == "legacy_header" {
+            f.legacy_ts = ts;
+        }
+        let mut text = std::mem::take(&mut self.scratch);
+        if let Some(s) = source {
+            source_name(s, &mut text);
+        }
+        let syms = [
+            cwd,
+            branch,
+            commit,
+            parent,
+            cli_version,
+            Some(text.as_str()),
+        ]
+        .map(|s| s.map(|s| shared.strings.intern(s)));
+        self.scratch = text;
+        let agg = shared.agg(f.session);
+        let [cwd, branch, commit, parent_sym, cli, source] = syms;
+        if let Some(c) = cwd.filter(|c| c.0 != 0) {
+            agg.project = c;
+        }
+        agg.branch = branch.unwrap_or(agg.branch);
+        agg.commit = commit.unwrap_or(agg.commit);
+        agg.parent = parent_sym.unwrap_or(agg.parent);
+        agg.cli_version = cli.unwrap_or(agg.cli_version);
+        agg.source = source.unwrap_or(agg.source);
+        agg.mark();
+        if let Some(parent) = parent {
+            f.inherit = match self.parent_hashes(parent) {
+                Some(lines) => Inherit::Parent(lines),
+                None => ts.map_or(Inherit::No, |t| Inherit::Burst(t / 1000)),
+            };
+        }
+        Ok(())
+    }
+
+    fn event(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        offset: u64,
+        ts: Option<u64>,
+        p: Value<'_, '_>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Skip> {
+        match str_field(p, "type")? {
+            Some("token_count") => self.token_count(shared, f, offset, ts, p, sink),
+            Some("thread_settings_applied") => {
+                let model = obj_field(p, "thread_settings")?
+                    .map(|s| str_field(s, "model"))
+                    .transpose()?
+                    .flatten();
+                if let Some(m) = model {
+                    f.model = shared.strings.intern(m);
+                }
+                Ok(())
+            }
+            Some("exec_command_end") => {
+                let call_id = str_field(p, "call_id")?;
+                let code = field(p, "exit_code").and_then(|c| c.as_i64());
+                let dur = obj_field(p, "duration")?.map(|d| {
+                    let secs = d.get("secs").and_then(|x| x.as_u64()).unwrap_or(0);
+                    let nanos = d.get("nanos").and_then(|x| x.as_u64()).unwrap_or(0);
+                    secs * 1000 + nanos / 1_000_000
+                });
+                let output = str_field(p, "aggregated_output")?.map(byte_measure);
+                if let (Some(id), Some(code)) = (call_id, code) {
+                    self.resolve(shared, f, hash(id), code == 0, dur, output, ts, sink);
+                }
+                Ok(())
+            }
+            Some("patch_apply_end") => {
+                let call_id = str_field(p, "call_id")?;
+                let success = field(p, "success").and_then(|x| x.as_bool());
+                if let (Some(id), Some(ok)) = (call_id, success) {
+                    self.resolve(shared, f, hash(id), ok, None, None, ts, sink);
+                }
+                Ok(())
+            }
+            Some("mcp_tool_call_end") => {
+                let call_id = str_field(p, "call_id")?;
+                let result = field(p, "result");
+                if let (Some(id), Some(result)) = (call_id, result) {
+                    let ok = result.get("Ok").is_some() || result.get("ok").is_some();
+                    self.resolve(shared, f, hash(id), ok, None, None, ts, sink);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn token_count(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        offset: u64,
+        ts: Option<u64>,
+        p: Value<'_, '_>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Skip> {
+        let info = obj_field(p, "info")?;
+        let total = info
+            .map(|i| obj_field(i, "total_token_usage"))
+            .transpose()?
+            .flatten()
+            .map(Tokens::read)
+            .transpose()?;
+        let last = info
+            .map(|i| obj_field(i, "last_token_usage"))
+            .transpose()?
+            .flatten()
+            .map(Tokens::read)
+            .transpose()?;
+        let info_model = info.map(|i| str_field(i, "model")).transpose()?.flatten();
+        let window = info
+            .map(|i| u64_field(i, "model_context_window"))
+            .transpose()?
+            .flatten()
+            .unwrap_or(0);
+        if let (Some(limits), Some(ts)) = (obj_field(p, "rate_limits")?, ts) {
+            self.rate_limits(shared, f, ts, limits, sink)?;
+        }
+        let (Some(total), Some(ts)) = (total, ts) else {
+            return Ok(());
+        };
+        let prev = f.prev.unwrap_or_default();
+        if f.prev == Some(total) {
+            return Ok(());
+        }
+        f.prev = Some(total);
+        if total.any_below(&prev) || (total.input == 0 && total.cached == 0 && total.output == 0) {
+            return Ok(());
+        }
+        let usage = match last {
+            Some(l) if l.input + l.output > 0 && prev.plus(&l) == total => l,
+            _ => total.minus(&prev),
+        };
+        if f.has_records || usage.bills_nothing() {
+            return Ok(());
+        }
+        let model = match info_model {
+            Some(m) => shared.strings.intern(m),
+            None => f.model,
+        };
+        let fill = last.map_or(usage.input, |l| l.input);
+        let values = self.values(shared, f.session, ts, model, &usage, window, fill);
+        let turn_id = format!("{}@{offset}", shared.session_id(f.session));
+        f.pending_turn = Some(PendingTurn {
+            values,
+            usage,
+            offset,
+            turn_id,
+        });
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn values(
+        &self,
+        shared: &mut Shared,
+        session: u32,
+        ts: u64,
+        model: Sym,
+        u: &Tokens,
+        window: u64,
+        context_fill: u64,
+    ) -> TurnValues {
+        let agg = shared.agg(session);
+        let turn_index = agg.next_turn_index;
+        agg.next_turn_index += 1;
+        let cached = u.cached.min(u.input);
+        let cost = shared.prices.openai_cost(
+            shared.strings.get(model),
+            &OpenAiUsage {
+                input: u.input,
+                cached,
+                output: u.output,
+            },
+        );
+        let context_window = window.min(u64::from(u32::MAX)) as u32;
+        TurnValues {
+            ts_ms: ts,
+            session,
+            turn_index,
+            model,
+            input: u.input,
+            output: u.output,
+            cached,
+            reasoning: u.reasoning,
+            cache_write: u.cache_write,
+            cache_write_5m: 0,
+            cache_write_1h: 0,
+            cost: cost.unwrap_or(0.0),
+            priced: cost.is_some(),
+            stop_reason: Sym(0),
+            is_error: false,
+            context_window,
+            context_used_pct: if window > 0 {
+                (100.0 * context_fill as f64 / window as f64) as f32
+            } else {
+                0.0
+            },
+            dur_ms: 0,
+        }
+    }
+
+    fn record(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        ts: Option<u64>,
+        p: Value<'_, '_>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Skip> {
+        let thread = str_field(p, "thread_id")?;
+        let response = str_field(p, "response_id")?;
+        let usage = obj_field(p, "usage")?.map(Tokens::read).transpose()?;
+        let model = obj_field(p, "attribution")?
+            .map(|a| str_field(a, "model"))
+            .transpose()?
+            .flatten();
+        let completed = u64_field(p, "completed_at_ms")?;
+        if !f.has_records {
+            f.has_records = true;
+            match f.pending_turn.take() {
+                Some(t) if Some(t.usage) == usage => {}
+                Some(t) => shared.emit_turn(&t.values, &t.turn_id, None, sink),
+                None => {}
+            }
+        } else {
+            f.flush_turn(shared, sink);
+        }
+        let (Some(thread), Some(response), Some(usage), Some(ts)) =
+            (thread, response, usage, completed.or(ts))
+        else {
+            return Ok(());
+        };
+        self.scratch.clear();
+        self.scratch.push_str(thread);
+        self.scratch.push(':');
+        self.scratch.push_str(response);
+        if !self.records.insert(hash(&self.scratch)) || usage.bills_nothing() {
+            return Ok(());
+        }
+        let model = model.map_or(f.model, |m| shared.strings.intern(m));
+        let values = self.values(shared, f.session, ts, model, &usage, 0, usage.input);
+        shared.emit_turn(&values, &self.scratch, None, sink);
+        Ok(())
+    }
+
+    fn rate_limits(
+        &mut self,
+        shared: &mut Shared,
+        f: &FileState,
+        ts: u64,
+        rl: Value<'_, '_>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Skip> {
+        let limit_id = str_field(rl, "limit_id")?.unwrap_or("");
+        let plan = str_field(rl, "plan_type")?.unwrap_or("");
+        let session_id = shared.session_id(f.session);
+        let mut emit = |window: &str, used: f64, minutes: Option<u64>, resets_at: Option<u64>| {
+            sink.rate_limit(&RateLimit {
+                ts_ms: ts,
+                session_id,
+                agent: Agent::Codex.as_str(),
+                limit_id,
+                window,
+                used_percent: used,
+                window_minutes: minutes.unwrap_or(0).min(u64::from(u32::MAX)) as u32,
+                resets_at: resets_at.unwrap_or(0),
+                plan_type: plan,
+            });
+        };
+        for name in ["primary", "secondary"] {
+            if let Some(w) = obj_field(
+                rl,
+                if name == "primary" {
+                    "primary"
+                } else {
+                    "secondary"
+                },
+            )? {
+                let used = f64_field(w, "used_percent")?.unwrap_or(0.0);
+                let minutes = u64_field(w, "window_minutes")?;
+                let resets_at = match field(w, "resets_at") {
+                    Some(r) if r.is_str() => r.as_str().and_then(parse_ts_ms).map(|ms| ms / 1000),
+                    Some(r) => crate::json::as_u64(r),
+                    None => u64_field(w, "resets_in_seconds")?.map(|s| ts / 1000 + s),
+                };
+                emit(name, used, minutes, resets_at);
+            } else {
+                let used_key = if name == "primary" {
+                    "primary_used_percent"
+                } else {
+                    "secondary_used_percent"
+                };
+                let minutes_key = if name == "primary" {
+                    "primary_window_minutes"
+                } else {
+                    "secondary_window_minutes"
+                };
+                if let Some(used) = f64_field(rl, used_key)? {
+                    let minutes = u64_field(rl, minutes_key)?;
+                    emit(name, used, minutes, None);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn item(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        offset: u64,
+        ts: Option<u64>,
+        p: Value<'_, '_>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), Skip> {
+        let Some(ts) = ts else { return Ok(()) };
+        match str_field(p, "type")? {
+            Some(kind @ ("function_call" | "custom_tool_call" | "local_shell_call")) => {
+                let name = match kind {
+                    "local_shell_call" => "local_shell",
+                    _ => str_field(p, "name")?.unwrap_or(""),
+                };
+                let Some(call_id) = str_field(p, "call_id")?.or(str_field(p, "id")?) else {
+                    return Ok(());
+                };
+                let stdin_session = self.call_summary(kind, name, p)?;
+                let h = hash(call_id);
+                if f.resolved.contains(&h) || f.calls.contains_key(&h) {
+                    return Ok(());
+                }
+                let agg = shared.agg(f.session);
+                f.calls.insert(
+                    h,
+                    PendingCall {
+                        offset,
+                        ts,
+                        session: f.session,
+                        turn_index: agg.next_turn_index,
+                        name: name.into(),
+                        summary: self.summary.as_str().into(),
+                        call_id: call_id.into(),
+                        stdin_session,
+                        output: None,
+                        dur_ms: None,
+                    },
+                );
+            }
+            Some("web_search_call") => {
+                let status = str_field(p, "status")?;
+                let query = obj_field(p, "action")?
+                    .map(|a| str_field(a, "query"))
+                    .transpose()?
+                    .flatten();
+                let id = str_field(p, "id")?;
+                self.scratch.clear();
+                match id {
+                    Some(id) => self.scratch.push_str(id),
+                    None => self.scratch.push_str(&format!("ws@{offset}")),
+                }
+                summarize_into(query.unwrap_or(""), &mut self.summary);
+                let turn_index = shared.agg(f.session).next_turn_index;
+                shared.emit_tool(
+                    &ToolValues {
+                        ts_ms: ts,
+                        session: f.session,
+                        turn_index,
+                        tool_name: "web_search",
+                        input_summary: &self.summary,
+                        dur_ms: 0,
+                        ok: status != Some("failed"),
+                        output_lines: 0,
+                        output_bytes: 0,
+                        call_id: &self.scratch,
+                        turn_id: "",
+                    },
+                    sink,
+                );
+            }
+            Some("function_call_output" | "custom_tool_call_output") => {
+                let Some(call_id) = str_field(p, "call_id")? else {
+                    return Ok(());
+                };
+                let output = field(p, "output");
+                self.text.clear();
+                match output {
+                    Some(o) if o.is_str() => self.text.push_str(o.as_str().unwrap_or("")),
+                    Some(o) => {
+                        for item in o.as_array().iter().flat_map(|a| a.iter()) {
+                            if let Some(t) = item.get("text").and_then(|t| t.into_string()) {
+                                self.text.push_str(t);
+                            }
+                        }
+                    }
+                    None => {}
+                }
+                self.output(shared, f, hash(call_id), ts, sink);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Fills `self.summary` for a call; returns the unified-exec session a `write_stdin` targets.
+    fn call_summary(
+        &mut self,
+        kind: &str,
+        name: &str,
+        p: Value<'_, '_>,
+    ) -> Result<Option<Box<str>>, BadField> {
+        self.scratch.clear();
+        let mut stdin_session = None;
+        match kind {
+            "local_shell_call" => {
+                let command = obj_field(p, "action")?
+                    .map(|a| arr_field(a, "command"))
+                    .transpose()?
+                    .flatten();
+                for (i, arg) in command.iter().flat_map(|c| c.iter()).enumerate() {
+                    if i > 0 {
+                        self.scratch.push(' ');
+                    }
+                    self.scratch.push_str(arg.as_str().unwrap_or(""));
+                }
+            }
+            "custom_tool_call" => {
+                let input = str_field(p, "input")?.unwrap_or("");
+                if name == "apply_patch" {
+                    patch_paths(input, &mut self.scratch);
+                } else {
+                    self.scratch.push_str(input);
+                }
+            }
+            _ => {
+                let arguments = str_field(p, "arguments")?.unwrap_or("");
+                self.nested_bytes.clear();
+                self.nested_bytes.extend_from_slice(arguments.as_bytes());
+                let Self {
+                    nested,
+                    nested_bytes,
+                    scratch,
+                    ..
+                } = self;
+                let parsed = nested.with_line(nested_bytes, |args| {
+                    let text = |k: &str| args.get(k).and_then(|x| x.into_string());
+                    match name {
+                        "shell" | "container.exec" => {
+                            let argv = args.get("command").and_then(|c| c.as_array());
+                            for (i, arg) in argv.iter().flat_map(|c| c.iter()).enumerate() {
+                                if i > 0 {
+                                    scratch.push(' ');
+                                }
+                                scratch.push_str(arg.as_str().unwrap_or(""));
+                            }
+                        }
+                        "shell_command" => scratch.push_str(text("command").unwrap_or("")),
+                        "exec_command" => scratch.push_str(text("cmd").unwrap_or("")),
+                        "write_stdin" => {
+                            scratch.push_str(text("chars").unwrap_or(""));
+                            let id = args.get("session_id");
+                            return id.and_then(|x| {
+                                x.as_str()
+                                    .map(Into::into)
+                                    .or_else(|| x.as_u64().map(|n| n.to_string().into()))
+                            });
+                        }
+                        "apply_patch" => {
+                            let body = text("input").or(text("patch")).unwrap_or("");
+                            patch_paths(body, scratch);
+                        }
+                        "view_image" => scratch.push_str(text("path").unwrap_or("")),
+                        _ => write_compact(args, scratch),
+                    }
+                    None
+                });
+                match parsed {
+                    Ok(session) => stdin_session = session,
+                    Err(_) => self.scratch.push_str(arguments),
+                }
+            }
+        }
+        summarize_into(&self.scratch, &mut self.summary);
+        Ok(stdin_session)
+    }
+
+    /// An output arrived in `self.text` for call `h`.
+    fn output(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        h: u128,
+        ts: u64,
+        sink: &mut dyn Sink,
+    ) {
+        if f.resolved.contains(&h) || !f.calls.contains_key(&h) {
+            return;
+        }
+        let outcome = self
+            .json_outcome()
+            .unwrap_or_else(|| text_outcome(&self.text));
+        let measured = byte_measure(&self.text);
+        let exit = exit_code_line(&self.text);
+        let call = f.calls.get_mut(&h).expect("present");
+        call.output = Some(measured);
+        let stdin_session = call.stdin_session.clone();
+        match outcome {
+            Outcome::Done { ok, dur_ms } => {
+                self.resolve(shared, f, h, ok, dur_ms, Some(measured), Some(ts), sink)
+            }
+            Outcome::Running { id, dur_ms } => {
+                call.dur_ms = dur_ms;
+                f.exec_sessions.insert(id.into(), h);
+            }
+        }
+        // A `write_stdin` that saw its process exit also settles the `exec_command` that started it.
+        if let (Some(session), Some(code)) = (stdin_session, exit) {
+            if let Some(exec) = f.exec_sessions.remove(&session) {
+                self.resolve(shared, f, exec, code == 0, None, None, Some(ts), sink);
+            }
+        }
+    }
+
+    /// Rule 2: `{"output": …, "metadata": {"exit_code": N, "duration_seconds": S}}`.
+    fn json_outcome(&mut self) -> Option<Outcome> {
+        if !self.text.starts_with('{') {
+            return None;
+        }
+        self.nested_bytes.clear();
+        self.nested_bytes.extend_from_slice(self.text.as_bytes());
+        self.nested
+            .with_line(&mut self.nested_bytes, |v| {
+                let meta = v.get("metadata")?;
+                let code = meta.get("exit_code")?.as_i64()?;
+                let dur = meta
+                    .get("duration_seconds")
+                    .and_then(|d| d.cast_f64())
+                    .map(|s| (s * 1000.0).round() as u64);
+                Some(Outcome::Done {
+                    ok: code == 0,
+                    dur_ms: dur,
+                })
+            })
+            .ok()
+            .flatten()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resolve(
+        &mut self,
+        shared: &mut Shared,
+        f: &mut FileState,
+        h: u128,
+        ok: bool,
+        dur_ms: Option<u64>,
+        output: Option<(u64, u64)>,
+        ts: Option<u64>,
+        sink: &mut dyn Sink,
+    ) {
+        let Some(call) = f.calls.remove(&h) else {
+            return;
+        };
+        f.resolved.insert(h);
+        let dur = dur_ms
+            .or(call.dur_ms)
+            .or_else(|| ts.map(|t| t.saturating_sub(call.ts)))
+            .unwrap_or(0);
+        let (output_bytes, output_lines) = call.output.or(output).unwrap_or((0, 0));
+        shared.emit_tool(
+            &ToolValues {
+                ts_ms: call.ts,
+                session: call.session,
+                turn_index: call.turn_index,
+                tool_name: &call.name,
+                input_summary: &call.summary,
+                dur_ms: dur,
+                ok,
+                output_lines,
+                output_bytes,
+                call_id: &call.call_id,
+                turn_id: "",
+            },
+            sink,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_ids_come_from_file_names() {
+        let p = |s: &str| thread_id_from_path(Path::new(s));
+        assert_eq!(
+            p("rollout-2026-02-23T12-54-34-019c8a59-e9dd-71f0-9ae3-4079fe9726a9.jsonl").as_deref(),
+            Some("019c8a59-e9dd-71f0-9ae3-4079fe9726a9")
+        );
+        assert_eq!(
+            p("rollout-2026-02-23T12-54-34-aaa_bbb.jsonl.zst").as_deref(),
+            Some("aaa")
+        );
+        assert_eq!(p("rollout-2025-05-10-abc.jsonl").as_deref(), Some("abc"));
+        assert_eq!(p("session-alpha.jsonl"), None);
+    }
+
+    #[test]
+    fn outputs_decide_ok_in_every_encoding() {
+        assert_eq!(
+            text_outcome("Exit code: 2\nWall time: 0.1 seconds\nOutput:\nx"),
+            Outcome::Done {
+                ok: false,
+                dur_ms: Some(100)
+            }
+        );
+        assert_eq!(
+            text_outcome(
+                "Chunk ID: a\nWall time: 1.0037 seconds\nProcess exited with code 0\nOutput:\n"
+            ),
+            Outcome::Done {
+                ok: true,
+                dur_ms: Some(1004)
+            }
+        );
+        assert_eq!(
+            text_outcome(
+                "Wall time: 1.0 seconds\nProcess running with session ID 48230\nOutput:\n"
+            ),
+            Outcome::Running {
+                id: "48230".into(),
+                dur_ms: Some(1000)
+            }
+        );
+        assert_eq!(
+            text_outcome("Wall time: 0.1 seconds\naborted by user"),
+            Outcome::Done {
+                ok: false,
+                dur_ms: Some(100)
+            }
+        );
+        assert_eq!(
+            text_outcome("exec command rejected by user"),
+            Outcome::Done {
+                ok: false,
+                dur_ms: None
+            }
+        );
+        assert_eq!(
+            text_outcome("Plan updated"),
+            Outcome::Done {
+                ok: true,
+                dur_ms: None
+            }
+        );
+    }
+
+    #[test]
+    fn patch_summaries_list_the_files() {
+        let mut out = String::new();
+        patch_paths(
+            "*** Begin Patch\n*** Add File: a.py\n+x\n*** Update File: src/b.rs\n*** End Patch",
+            &mut out,
+        );
+        assert_eq!(out, "a.py, src/b.rs");
+    }
+}

@@ -1,0 +1,499 @@
+//! The parser: state shared across every file of a scan (global dedup, sessions, prices), the
+//! line loop, and the [`Sink`] that receives rows.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use seqch_rows::{RateLimit, Session, ToolCall, Turn};
+
+use crate::json::{BadField, JsonScratch, ParseFailure};
+use crate::pricing::Prices;
+use crate::skipped::{SkipReason, Skipped};
+use crate::{claude, codex};
+
+/// Lines longer than this are skipped as `oversized` (base64 images and huge tool outputs stay
+/// well below it; a line this long is a broken writer).
+pub const MAX_LINE_BYTES: usize = 256 << 20;
+
+/// Which agent wrote a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Agent {
+    Claude,
+    Codex,
+}
+
+impl Agent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Agent::Claude => "claude",
+            Agent::Codex => "codex",
+        }
+    }
+}
+
+/// Receives the rows a parser produces. Every method has an empty default.
+pub trait Sink {
+    /// A billed model call. `replaces` is the row emitted earlier under the same `turn_id`
+    /// when a later line raised the call's counts (keyed tables replace it; running totals
+    /// subtract it).
+    fn turn(&mut self, turn: &Turn<'_>, replaces: Option<&Turn<'_>>) {
+        let _ = (turn, replaces);
+    }
+    fn tool_call(&mut self, call: &ToolCall<'_>) {
+        let _ = call;
+    }
+    fn rate_limit(&mut self, limit: &RateLimit<'_>) {
+        let _ = limit;
+    }
+    /// The latest snapshot of a session whose totals changed.
+    fn session(&mut self, session: &Session<'_>) {
+        let _ = session;
+    }
+}
+
+/// A sink that drops everything (for re-deriving parser state after a restart).
+pub struct NullSink;
+impl Sink for NullSink {}
+
+/// A file registered with [`Parser::open`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileId(pub(crate) u32);
+
+/// Index of an interned string; `Sym(0)` is the empty string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(crate) struct Sym(pub(crate) u32);
+
+/// Strings that repeat across lines (session ids, models, paths), stored once.
+pub(crate) struct Interner {
+    strings: Vec<Box<str>>,
+    index: HashMap<Box<str>, u32>,
+}
+
+impl Interner {
+    fn new() -> Self {
+        let mut i = Self {
+            strings: Vec::new(),
+            index: HashMap::new(),
+        };
+        i.intern("");
+        i
+    }
+
+    pub(crate) fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&n) = self.index.get(s) {
+            return Sym(n);
+        }
+        let n = self.strings.len() as u32;
+        self.strings.push(s.into());
+        self.index.insert(s.into(), n);
+        Sym(n)
+    }
+
+    pub(crate) fn get(&self, sym: Sym) -> &str {
+        &self.strings[sym.0 as usize]
+    }
+}
+
+/// Running totals of one session.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SessionAgg {
+    pub(crate) agent: Option<Agent>,
+    pub(crate) id: Sym,
+    pub(crate) first_ts: Option<u64>,
+    pub(crate) last_ts: u64,
+    pub(crate) model: Sym,
+    pub(crate) project: Sym,
+    pub(crate) branch: Sym,
+    pub(crate) commit: Sym,
+    pub(crate) parent: Sym,
+    pub(crate) source: Sym,
+    pub(crate) cli_version: Sym,
+    pub(crate) turns: u32,
+    pub(crate) input: u64,
+    pub(crate) output: u64,
+    pub(crate) cached: u64,
+    pub(crate) cache_write: u64,
+    pub(crate) reasoning: u64,
+    pub(crate) cost: f64,
+    pub(crate) tool_calls: u32,
+    pub(crate) failed_tool_calls: u32,
+    pub(crate) next_turn_index: u32,
+    dirty: bool,
+}
+
+impl SessionAgg {
+    pub(crate) fn touch(&mut self, ts: u64) {
+        self.first_ts = Some(self.first_ts.map_or(ts, |f| f.min(ts)));
+        self.last_ts = self.last_ts.max(ts);
+        self.dirty = true;
+    }
+
+    pub(crate) fn mark(&mut self) {
+        self.dirty = true;
+    }
+}
+
+/// The numbers of one model call, before they become a [`Turn`] row.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct TurnValues {
+    pub(crate) ts_ms: u64,
+    pub(crate) session: u32,
+    pub(crate) turn_index: u32,
+    pub(crate) model: Sym,
+    pub(crate) input: u64,
+    pub(crate) output: u64,
+    pub(crate) cached: u64,
+    pub(crate) reasoning: u64,
+    pub(crate) cache_write: u64,
+    pub(crate) cache_write_5m: u64,
+    pub(crate) cache_write_1h: u64,
+    pub(crate) cost: f64,
+    pub(crate) priced: bool,
+    pub(crate) stop_reason: Sym,
+    pub(crate) is_error: bool,
+    pub(crate) context_window: u32,
+    pub(crate) context_used_pct: f32,
+    pub(crate) dur_ms: u32,
+}
+
+/// One tool execution, before it becomes a [`ToolCall`] row.
+pub(crate) struct ToolValues<'a> {
+    pub(crate) ts_ms: u64,
+    pub(crate) session: u32,
+    pub(crate) turn_index: u32,
+    pub(crate) tool_name: &'a str,
+    pub(crate) input_summary: &'a str,
+    pub(crate) dur_ms: u64,
+    pub(crate) ok: bool,
+    pub(crate) output_lines: u64,
+    pub(crate) output_bytes: u64,
+    pub(crate) call_id: &'a str,
+    pub(crate) turn_id: &'a str,
+}
+
+/// What every file's handler shares: strings, sessions, prices and counters.
+pub(crate) struct Shared {
+    pub(crate) strings: Interner,
+    sessions: Vec<SessionAgg>,
+    session_index: HashMap<(Agent, Sym), u32>,
+    pub(crate) prices: Prices,
+    pub(crate) unpriced: BTreeMap<String, u64>,
+}
+
+fn sat32(n: u64) -> u32 {
+    n.min(u64::from(u32::MAX)) as u32
+}
+
+impl Shared {
+    pub(crate) fn session(&mut self, agent: Agent, id: &str) -> u32 {
+        let sym = self.strings.intern(id);
+        if let Some(&i) = self.session_index.get(&(agent, sym)) {
+            return i;
+        }
+        let i = self.sessions.len() as u32;
+        self.sessions.push(SessionAgg {
+            agent: Some(agent),
+            id: sym,
+            ..Default::default()
+        });
+        self.session_index.insert((agent, sym), i);
+        i
+    }
+
+    pub(crate) fn agg(&mut self, session: u32) -> &mut SessionAgg {
+        &mut self.sessions[session as usize]
+    }
+
+    /// Hands a turn to the sink and updates its session's totals. `replaces` is the earlier
+    /// emission of the same call, if any.
+    pub(crate) fn emit_turn(
+        &mut self,
+        v: &TurnValues,
+        turn_id: &str,
+        replaces: Option<&TurnValues>,
+        sink: &mut dyn Sink,
+    ) {
+        if replaces.is_none() && !v.priced && v.input + v.output > 0 {
+            let model = self.strings.get(v.model);
+            *self.unpriced.entry(model.to_string()).or_default() += 1;
+        }
+        let s = &mut self.sessions[v.session as usize];
+        if let Some(old) = replaces {
+            s.input -= old.input;
+            s.output -= old.output;
+            s.cached -= old.cached;
+            s.cache_write -= old.cache_write;
+            s.reasoning -= old.reasoning;
+            s.cost -= old.cost;
+        } else {
+            s.turns += 1;
+        }
+        s.input += v.input;
+        s.output += v.output;
+        s.cached += v.cached;
+        s.cache_write += v.cache_write;
+        s.reasoning += v.reasoning;
+        s.cost += v.cost;
+        s.model = v.model;
+        s.dirty = true;
+        let (agent, id, project) = (s.agent, s.id, s.project);
+        let row = |v: &TurnValues| Turn {
+            ts_ms: v.ts_ms,
+            session_id: self.strings.get(id),
+            turn_index: v.turn_index,
+            agent: agent.map_or("", Agent::as_str),
+            model: self.strings.get(v.model),
+            input_tokens: sat32(v.input),
+            output_tokens: sat32(v.output),
+            cached_tokens: sat32(v.cached),
+            reasoning_tokens: sat32(v.reasoning),
+            dur_ms: v.dur_ms,
+            cost_usd: v.cost,
+            stop_reason: self.strings.get(v.stop_reason),
+            is_error: u8::from(v.is_error),
+            context_window: v.context_window,
+            context_used_pct: v.context_used_pct,
+            turn_id,
+            cache_write_tokens: sat32(v.cache_write),
+            cache_write_5m_tokens: sat32(v.cache_write_5m),
+            cache_write_1h_tokens: sat32(v.cache_write_1h),
+            project_path: self.strings.get(project),
+        };
+        let new = row(v);
+        let old = replaces.map(row);
+        sink.turn(&new, old.as_ref());
+    }
+
+    pub(crate) fn emit_tool(&mut self, t: &ToolValues<'_>, sink: &mut dyn Sink) {
+        let s = &mut self.sessions[t.session as usize];
+        s.tool_calls += 1;
+        s.failed_tool_calls += u32::from(!t.ok);
+        s.dirty = true;
+        let row = ToolCall {
+            ts_ms: t.ts_ms,
+            session_id: self.strings.get(s.id),
+            turn_index: t.turn_index,
+            agent: s.agent.map_or("", Agent::as_str),
+            tool_name: t.tool_name,
+            input_summary: t.input_summary,
+            dur_ms: sat32(t.dur_ms),
+            ok: u8::from(t.ok),
+            output_lines: sat32(t.output_lines),
+            output_bytes: sat32(t.output_bytes),
+            call_id: t.call_id,
+            turn_id: t.turn_id,
+            project_path: self.strings.get(s.project),
+        };
+        sink.tool_call(&row);
+    }
+
+    pub(crate) fn session_id(&self, session: u32) -> &str {
+        self.strings.get(self.sessions[session as usize].id)
+    }
+
+    fn flush_sessions(&mut self, sink: &mut dyn Sink) {
+        for s in self.sessions.iter_mut().filter(|s| s.dirty) {
+            s.dirty = false;
+            let Some(first) = s.first_ts else { continue };
+            let g = |sym| self.strings.get(sym);
+            sink.session(&Session {
+                ts_ms: s.last_ts,
+                session_id: g(s.id),
+                agent: s.agent.map_or("", Agent::as_str),
+                model: g(s.model),
+                project_path: g(s.project),
+                git_branch: g(s.branch),
+                git_commit: g(s.commit),
+                dur_ms: s.last_ts - first,
+                turns: s.turns,
+                total_input_tokens: s.input,
+                total_output_tokens: s.output,
+                total_cost_usd: s.cost,
+                first_ts_ms: first,
+                total_cached_tokens: s.cached,
+                total_cache_write_tokens: s.cache_write,
+                total_reasoning_tokens: s.reasoning,
+                tool_calls: s.tool_calls,
+                failed_tool_calls: s.failed_tool_calls,
+                parent_session_id: g(s.parent),
+                source: g(s.source),
+                cli_version: g(s.cli_version),
+            });
+        }
+    }
+}
+
+/// Why one line was skipped.
+pub(crate) enum Skip {
+    Reason(SkipReason),
+}
+
+impl From<BadField> for Skip {
+    fn from(_: BadField) -> Self {
+        Skip::Reason(SkipReason::BadField)
+    }
+}
+
+impl From<SkipReason> for Skip {
+    fn from(r: SkipReason) -> Self {
+        Skip::Reason(r)
+    }
+}
+
+enum FileState {
+    Claude(claude::FileState),
+    Codex(codex::FileState),
+}
+
+/// Parses logs of both agents into rows.
+///
+/// One `Parser` sees every file of a scan, because calls are deduplicated across files (a
+/// sub-agent file replays its parent's lines; a Codex fork replays its parent's history).
+/// Feed each file's bytes in order, in pieces of whole lines, with [`Parser::feed`]; call
+/// [`Parser::finish`] at the end of a one-shot pass. The rows are the same however a file is
+/// split into pieces, and a restarted process that feeds every file again from 0 up to the
+/// [`Parser::safe_offset`] it had stored, into a [`NullSink`], ends in the same state.
+pub struct Parser {
+    shared: Shared,
+    claude: claude::Global,
+    codex: codex::Global,
+    files: Vec<FileState>,
+    json: JsonScratch,
+    skipped: Skipped,
+}
+
+impl Parser {
+    pub fn new(prices: Prices) -> Self {
+        Self {
+            shared: Shared {
+                strings: Interner::new(),
+                sessions: Vec::new(),
+                session_index: HashMap::new(),
+                prices,
+                unpriced: BTreeMap::new(),
+            },
+            claude: claude::Global::default(),
+            codex: codex::Global::default(),
+            files: Vec::new(),
+            json: JsonScratch::default(),
+            skipped: Skipped::default(),
+        }
+    }
+
+    /// Registers a file; its name gives the session id when its lines do not.
+    pub fn open(&mut self, agent: Agent, path: &Path) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(match agent {
+            Agent::Claude => FileState::Claude(claude::FileState::new(path)),
+            Agent::Codex => {
+                let state = codex::FileState::new(path, &mut self.shared);
+                self.codex.register(&state, path, id);
+                FileState::Codex(state)
+            }
+        });
+        id
+    }
+
+    /// Parses the complete lines of `bytes`, which start at byte `offset` of the file, and
+    /// returns how many bytes they covered (up to and including the last `\n`). The rest is an
+    /// incomplete line: feed it again, completed, in a later call. The bytes are clobbered
+    /// (strings are unescaped in place).
+    pub fn feed(
+        &mut self,
+        file: FileId,
+        offset: u64,
+        bytes: &mut [u8],
+        sink: &mut dyn Sink,
+    ) -> usize {
+        let mut start = 0;
+        while let Some(nl) = memchr::memchr(b'\n', &bytes[start..]) {
+            let end = start + nl;
+            let mut line = &mut bytes[start..end];
+            if let [rest @ .., b'\r'] = line {
+                line = rest;
+            }
+            if !line.is_empty() {
+                self.line(file, offset + start as u64, line, sink);
+            }
+            start = end + 1;
+        }
+        start
+    }
+
+    fn line(&mut self, file: FileId, offset: u64, line: &mut [u8], sink: &mut dyn Sink) {
+        if line.len() > MAX_LINE_BYTES {
+            self.skipped.add(SkipReason::Oversized);
+            return;
+        }
+        let Self {
+            shared,
+            claude,
+            codex,
+            files,
+            json,
+            skipped,
+        } = self;
+        let state = &mut files[file.0 as usize];
+        let replay_hash = match state {
+            FileState::Codex(f) => f.replay_hash(line),
+            FileState::Claude(_) => 0,
+        };
+        let result = json.with_line(line, |v| {
+            if !v.is_object() {
+                return Err(Skip::Reason(SkipReason::MalformedJson));
+            }
+            match state {
+                FileState::Claude(f) => claude.line(shared, f, file, offset, v, sink),
+                FileState::Codex(f) => codex.line(shared, f, file, offset, replay_hash, v, sink),
+            }
+        });
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(Skip::Reason(r))) => skipped.add(r),
+            Err(ParseFailure::InvalidUtf8) => skipped.add(SkipReason::InvalidUtf8),
+            Err(ParseFailure::Malformed) => skipped.add(SkipReason::MalformedJson),
+        }
+    }
+
+    /// Notes that a one-shot pass ended with `n` bytes of an incomplete last line.
+    pub fn incomplete_tail(&mut self, n: usize) {
+        if n > 0 {
+            self.skipped.add(SkipReason::IncompleteTail);
+        }
+    }
+
+    /// Emits every call still waiting for more lines (end of a one-shot pass, or a tailer whose
+    /// files have been quiet for its grace period), then the sessions whose totals changed.
+    pub fn finish(&mut self, sink: &mut dyn Sink) {
+        self.claude.finish(&mut self.shared, sink);
+        for f in &mut self.files {
+            if let FileState::Codex(f) = f {
+                f.finish(&mut self.shared, sink);
+            }
+        }
+        self.shared.flush_sessions(sink);
+    }
+
+    /// Emits the sessions whose totals changed since the last call.
+    pub fn flush_sessions(&mut self, sink: &mut dyn Sink) {
+        self.shared.flush_sessions(sink);
+    }
+
+    /// The offset before which this file holds nothing the parser still waits on: a restart may
+    /// resume emitting from here after re-feeding the bytes before it into a [`NullSink`].
+    pub fn safe_offset(&self, file: FileId, consumed: u64) -> u64 {
+        match &self.files[file.0 as usize] {
+            FileState::Claude(_) => self.claude.safe_offset(file, consumed),
+            FileState::Codex(f) => f.safe_offset(consumed),
+        }
+    }
+
+    pub fn skipped(&self) -> &Skipped {
+        &self.skipped
+    }
+
+    /// Calls with tokens whose model had no price, by model.
+    pub fn unpriced(&self) -> &BTreeMap<String, u64> {
+        &self.shared.unpriced
+    }
+}

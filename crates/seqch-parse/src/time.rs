@@ -1,0 +1,128 @@
+//! Timestamps: the logs write ISO-8601 UTC (`2026-03-18T09:31:52.776Z`); seqch keeps
+//! milliseconds since the Unix epoch.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+/// Parses an RFC 3339 timestamp to milliseconds since the epoch. The common
+/// `YYYY-MM-DDTHH:MM:SS[.fff…]Z` form is parsed by hand (it is on every line); other offsets go
+/// through jiff.
+pub fn parse_ts_ms(s: &str) -> Option<u64> {
+    fast_utc(s.as_bytes()).or_else(|| {
+        let ts: Timestamp = s.parse().ok()?;
+        u64::try_from(ts.as_millisecond()).ok()
+    })
+}
+
+fn fast_utc(b: &[u8]) -> Option<u64> {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u64> {
+        b[r].iter().try_fold(0u64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u64::from(c - b'0'))
+        })
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0u64;
+    if b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 3 {
+                millis = millis * 10 + u64::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        for _ in (i - start).min(3)..3 {
+            millis *= 10;
+        }
+    }
+    if i + 1 != b.len() || b[i] != b'Z' {
+        return None;
+    }
+    let days = days_from_civil(year as i64, month as i64, day as i64);
+    let secs = days.checked_mul(86_400)? + (hour * 3600 + minute * 60 + second) as i64;
+    u64::try_from(secs).ok().map(|s| s * 1000 + millis)
+}
+
+// Howard Hinnant's days_from_civil.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Formats milliseconds since the epoch as `2026-03-18T09:31:52.776Z`.
+pub fn format_ts_ms(ms: u64) -> String {
+    match Timestamp::from_millisecond(ms as i64) {
+        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// The calendar day (`2026-03-18`) of `ms` in `tz`.
+pub fn day_in(ms: u64, tz: &TimeZone) -> String {
+    match Timestamp::from_millisecond(ms as i64) {
+        Ok(ts) => ts.to_zoned(tz.clone()).date().to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_log_forms() {
+        assert_eq!(parse_ts_ms("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(
+            parse_ts_ms("2026-03-18T09:31:52.776Z"),
+            Some(1_773_826_312_776)
+        );
+        assert_eq!(parse_ts_ms("2026-03-18T09:31:52Z"), Some(1_773_826_312_000));
+        assert_eq!(
+            parse_ts_ms("2026-03-18T09:31:52.7Z"),
+            Some(1_773_826_312_700)
+        );
+        assert_eq!(
+            parse_ts_ms("2026-03-18T09:31:52.776123Z"),
+            Some(1_773_826_312_776)
+        );
+        assert_eq!(
+            parse_ts_ms("2026-03-18T10:31:52.776+01:00"),
+            Some(1_773_826_312_776)
+        );
+        assert_eq!(parse_ts_ms("yesterday"), None);
+        assert_eq!(format_ts_ms(1_773_826_312_776), "2026-03-18T09:31:52.776Z");
+    }
+
+    #[test]
+    fn days_follow_the_time_zone() {
+        let ms = parse_ts_ms("2026-03-18T23:30:00Z").unwrap();
+        assert_eq!(day_in(ms, &TimeZone::UTC), "2026-03-18");
+        assert_eq!(
+            day_in(ms, &TimeZone::get("Asia/Tokyo").unwrap()),
+            "2026-03-19"
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Row types for every table seqch writes, one struct per ClickHouse table.
+//!
+//! This crate is the only thing the parser (`seqch-parse`) and the writer (`seqch-writer`) share,
+//! the way ripgrep's `grep-matcher` sits between its searcher and its regex engines: the parser
+//! produces these rows, the writer consumes them, and neither depends on the other.
+//!
+//! Rows borrow their strings (`&'a str`), so a row costs no allocation to build; whoever keeps
+//! a row beyond the borrow (the writer's queue) encodes or copies it.
+//!
+//! Field order and names match the columns in `sql/migrations`: the first columns of each agent
+//! table are exactly the deployed v1 columns (see `sql/README.md`), and what seqch adds comes
+//! after them.
+//!
+//! # One meaning per token column, for both agents
+//! - `input_tokens`: every prompt token of the call. Claude: `input_tokens +
+//!   cache_creation_input_tokens + cache_read_input_tokens`; Codex: `input_tokens` (already
+//!   includes cached tokens).
+//! - `cached_tokens`: prompt tokens read from cache (Claude `cache_read_input_tokens`, Codex
+//!   `cached_input_tokens`); a subset of `input_tokens`.
+//! - `cache_write_tokens`: prompt tokens written to cache (Claude
+//!   `cache_creation_input_tokens`, split into `cache_write_5m_tokens` and
+//!   `cache_write_1h_tokens` for pricing; Codex `cache_write_input_tokens`); a subset of
+//!   `input_tokens`.
+//! - `output_tokens`: every generated token, reasoning included.
+//! - `reasoning_tokens`: Codex `reasoning_output_tokens`; a subset of `output_tokens`.
+//!
+//! So `cached_tokens / input_tokens` is the cache-hit ratio for either agent.
+
+use serde::Serialize;
+
+#[cfg(feature = "clickhouse")]
+use clickhouse::Row;
+
+/// Where a row type is stored.
+pub trait Table {
+    /// The database the table lives in by default.
+    const DATABASE: &'static str;
+    /// The table name inside its database.
+    const NAME: &'static str;
+}
+
+macro_rules! table {
+    ($row:ident, $db:literal, $name:literal) => {
+        impl Table for $row<'_> {
+            const DATABASE: &'static str = $db;
+            const NAME: &'static str = $name;
+        }
+    };
+}
+
+/// `agent.sessions`: the latest snapshot of one agent session (ReplacingMergeTree on `ts_ms`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct Session<'a> {
+    /// Last activity, in ms since the epoch; the snapshot's version.
+    pub ts_ms: u64,
+    pub session_id: &'a str,
+    pub agent: &'a str,
+    /// The model of the session's latest call.
+    pub model: &'a str,
+    pub project_path: &'a str,
+    pub git_branch: &'a str,
+    pub git_commit: &'a str,
+    pub dur_ms: u64,
+    /// Billed model calls.
+    pub turns: u32,
+    pub total_input_tokens: u64,
+    pub total_output_tokens: u64,
+    pub total_cost_usd: f64,
+    /// First activity, in ms since the epoch.
+    pub first_ts_ms: u64,
+    pub total_cached_tokens: u64,
+    pub total_cache_write_tokens: u64,
+    pub total_reasoning_tokens: u64,
+    pub tool_calls: u32,
+    pub failed_tool_calls: u32,
+    /// The session this one was forked or spawned from (Codex), empty otherwise.
+    pub parent_session_id: &'a str,
+    /// How the session was started: `cli`, `vscode`, `exec`, `subagent:review`, … (empty if unknown).
+    pub source: &'a str,
+    pub cli_version: &'a str,
+}
+table!(Session, "agent", "sessions");
+
+/// `agent.turns`: one billed model call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct Turn<'a> {
+    pub ts_ms: u64,
+    pub session_id: &'a str,
+    /// Position of the call in its session, from 0.
+    pub turn_index: u32,
+    pub agent: &'a str,
+    pub model: &'a str,
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+    pub cached_tokens: u32,
+    pub reasoning_tokens: u32,
+    pub dur_ms: u32,
+    pub cost_usd: f64,
+    pub stop_reason: &'a str,
+    pub is_error: u8,
+    pub context_window: u32,
+    pub context_used_pct: f32,
+    /// Stable identity of the call: Claude `message.id[:requestId]`, Codex
+    /// `response_id` or `<thread>:<cumulative total>`; the replay key.
+    pub turn_id: &'a str,
+    pub cache_write_tokens: u32,
+    pub cache_write_5m_tokens: u32,
+    pub cache_write_1h_tokens: u32,
+    pub project_path: &'a str,
+}
+table!(Turn, "agent", "turns");
+
+/// `agent.tool_calls`: one tool execution with its outcome.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct ToolCall<'a> {
+    pub ts_ms: u64,
+    pub session_id: &'a str,
+    /// `turn_index` of the model call that issued the tool call.
+    pub turn_index: u32,
+    pub agent: &'a str,
+    pub tool_name: &'a str,
+    /// Command, path, pattern or URL, at most 256 bytes, secrets redacted.
+    pub input_summary: &'a str,
+    pub dur_ms: u32,
+    pub ok: u8,
+    pub output_lines: u32,
+    pub output_bytes: u32,
+    /// The agent's id of the call (`toolu_…`, `call_…`); the replay key.
+    pub call_id: &'a str,
+    pub turn_id: &'a str,
+    pub project_path: &'a str,
+}
+table!(ToolCall, "agent", "tool_calls");
+
+/// `agent.rate_limits`: one Codex rate-limit window as seen at `ts_ms`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct RateLimit<'a> {
+    pub ts_ms: u64,
+    pub session_id: &'a str,
+    pub agent: &'a str,
+    /// `codex`, … (empty when the log does not say).
+    pub limit_id: &'a str,
+    /// `primary` or `secondary`.
+    pub window: &'a str,
+    pub used_percent: f64,
+    pub window_minutes: u32,
+    /// Unix seconds when the window resets; 0 when unknown.
+    pub resets_at: u64,
+    pub plan_type: &'a str,
+}
+table!(RateLimit, "agent", "rate_limits");
+
+/// `seq.mem_events` (v1; written into the database given to `seq_ch_writer_create`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct MemEvent<'a> {
+    pub ts_ms: u64,
+    pub dur_us: u64,
+    pub ok: bool,
+    pub session_id: &'a str,
+    pub event_id: &'a str,
+    pub content_hash: &'a str,
+    pub name: &'a str,
+    pub subject: Option<&'a str>,
+}
+table!(MemEvent, "seq", "mem_events");
+
+/// `seq.trace_events` (v1; written into the database given to `seq_ch_writer_create`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct TraceEvent<'a> {
+    pub ts_us: i64,
+    pub app: &'a str,
+    pub pid: u32,
+    pub tid: u64,
+    pub level: &'a str,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub message: &'a str,
+    pub dur_us: i64,
+}
+table!(TraceEvent, "seq", "trace_events");
+
+/// `seq.context` (v1): what the user had in front of them, for correlating with agent work.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct Context<'a> {
+    pub ts_ms: u64,
+    pub dur_ms: u64,
+    pub app: &'a str,
+    pub bundle_id: &'a str,
+    pub window_title: &'a str,
+    pub url: &'a str,
+    pub afk: u8,
+}
+table!(Context, "seq", "context");
+
+/// `hive.supersteps` (v1). `status` is the `Enum8` value: 0 started, 1 finished,
+/// 2 interrupted, 3 error.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct Superstep<'a> {
+    pub ts_ms: u64,
+    pub thread_id: &'a str,
+    pub graph_name: &'a str,
+    pub graph_version: u32,
+    pub step_index: u32,
+    pub frontier_count: u32,
+    pub writes: u32,
+    pub dur_us: u64,
+    pub status: i8,
+}
+table!(Superstep, "hive", "supersteps");
+
+/// `hive.model_invocations` (v1).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct ModelInvocation<'a> {
+    pub ts_ms: u64,
+    pub thread_id: &'a str,
+    pub node_id: &'a str,
+    pub graph_name: &'a str,
+    pub provider: &'a str,
+    pub model: &'a str,
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+    pub dur_us: u64,
+    pub ttft_us: u64,
+    pub tool_calls: u16,
+    pub ok: u8,
+    pub error_msg: &'a str,
+}
+table!(ModelInvocation, "hive", "model_invocations");
+
+/// `hive.tool_calls` (v1).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct HiveToolCall<'a> {
+    pub ts_ms: u64,
+    pub thread_id: &'a str,
+    pub node_id: &'a str,
+    pub tool_name: &'a str,
+    pub input_json: &'a str,
+    pub output_json: &'a str,
+    pub dur_us: u64,
+    pub ok: u8,
+}
+table!(HiveToolCall, "hive", "tool_calls");

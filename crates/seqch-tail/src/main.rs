@@ -1,0 +1,37 @@
+//! `seqch-tail`: tails Claude Code and Codex logs into ClickHouse, and the seqch command line.
+
+mod summary_cmd;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "seqch-tail",
+    version,
+    about = "Coding-agent logs into ClickHouse: ingest daemon and reports"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse the logs directly (no server) and print usage, cost and tool statistics.
+    Summary(summary_cmd::SummaryArgs),
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SEQCH_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Summary(args) => summary_cmd::run(&args),
+    }
+}

@@ -1,0 +1,298 @@
+//! `seqch-tail summary`: the offline report over both agents' logs.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use jiff::tz::TimeZone;
+use seqch_parse::summary::{SessionRow, Totals};
+use seqch_parse::{Parser, Prices, Summary, sources};
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum By {
+    Day,
+    Model,
+    Session,
+    Project,
+}
+
+#[derive(Args, Debug)]
+pub struct SummaryArgs {
+    /// Claude Code projects directory (repeatable; default: $CLAUDE_CONFIG_DIR/projects or ~/.claude/projects).
+    #[arg(long = "claude-dir")]
+    claude_dirs: Vec<PathBuf>,
+    /// Codex sessions directory (default: $CODEX_HOME/sessions or ~/.codex/sessions); archived_sessions beside it is read too.
+    #[arg(long)]
+    codex_dir: Option<PathBuf>,
+    /// Only activity on or after this day (YYYY-MM-DD, in --tz).
+    #[arg(long)]
+    since: Option<jiff::civil::Date>,
+    /// How to group the usage table.
+    #[arg(long, value_enum, default_value = "day")]
+    by: By,
+    /// Print the stable JSON Lines form instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Time zone for day buckets (IANA name; default UTC).
+    #[arg(long, default_value = "UTC")]
+    tz: String,
+    /// A price file that adds or replaces models (same shape as the shipped pricing.toml).
+    #[arg(long)]
+    prices: Option<PathBuf>,
+}
+
+pub fn run(args: &SummaryArgs) -> Result<()> {
+    let tz = TimeZone::get(&args.tz).with_context(|| format!("unknown time zone {:?}", args.tz))?;
+    let prices = match &args.prices {
+        Some(p) => Prices::with_overrides(p)?,
+        None => Prices::embedded(),
+    };
+    let claude_dirs = if args.claude_dirs.is_empty() {
+        sources::default_claude_dirs()
+    } else {
+        args.claude_dirs.clone()
+    };
+    let codex_dir = args
+        .codex_dir
+        .clone()
+        .unwrap_or_else(sources::default_codex_dir);
+    let mut files = sources::claude_files(&claude_dirs);
+    files.extend(sources::codex_files(&codex_dir));
+
+    let mut parser = Parser::new(prices);
+    let mut summary = Summary::new(tz);
+    if let Some(since) = args.since {
+        summary = summary.since(since);
+    }
+    let stats = sources::scan(&files, &mut parser, &mut summary);
+    for (path, err) in &stats.unreadable {
+        tracing::warn!("cannot read {}: {err}", path.display());
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        summary.write_json(parser.skipped(), parser.unpriced(), &mut out)?;
+    } else {
+        print_tables(&summary, args.by, &mut out)?;
+        writeln!(
+            out,
+            "\n{} files, {:.1} MB read",
+            stats.files,
+            stats.bytes as f64 / 1e6
+        )?;
+        let skipped = parser.skipped().by_reason();
+        if !skipped.is_empty() {
+            writeln!(out, "skipped lines: {}", fmt_map(&skipped))?;
+        }
+        if !parser.unpriced().is_empty() {
+            writeln!(
+                out,
+                "calls without a price (cost counted as 0): {}",
+                fmt_map(parser.unpriced())
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn fmt_map<K: std::fmt::Display, V: std::fmt::Display>(m: &BTreeMap<K, V>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn grouped<'a>(
+    rows: impl Iterator<Item = (Vec<String>, &'a Totals)>,
+) -> BTreeMap<Vec<String>, Totals> {
+    let mut out: BTreeMap<Vec<String>, Totals> = BTreeMap::new();
+    for (key, t) in rows {
+        out.entry(key).or_default().add(t);
+    }
+    out
+}
+
+fn print_tables(summary: &Summary, by: By, out: &mut dyn Write) -> Result<()> {
+    let usage = summary.usage();
+    let sessions: Vec<SessionRow> = summary.sessions();
+    let (heads, rows): (Vec<&str>, BTreeMap<Vec<String>, Totals>) = match by {
+        By::Day => (
+            vec!["Day", "Agent", "Model"],
+            grouped(usage.iter().map(|u| {
+                (
+                    vec![u.day.clone(), u.agent.clone(), u.model.clone()],
+                    &u.totals,
+                )
+            })),
+        ),
+        By::Model => (
+            vec!["Agent", "Model"],
+            grouped(
+                usage
+                    .iter()
+                    .map(|u| (vec![u.agent.clone(), u.model.clone()], &u.totals)),
+            ),
+        ),
+        By::Session => (
+            vec!["Agent", "Session", "Project"],
+            grouped(sessions.iter().map(|s| {
+                (
+                    vec![
+                        s.agent.clone(),
+                        s.session_id.clone(),
+                        s.project_path.clone(),
+                    ],
+                    &s.totals,
+                )
+            })),
+        ),
+        By::Project => (
+            vec!["Project", "Agent"],
+            grouped(
+                sessions
+                    .iter()
+                    .map(|s| (vec![s.project_path.clone(), s.agent.clone()], &s.totals)),
+            ),
+        ),
+    };
+    let mut table = Table::new(heads.iter().copied().chain([
+        "Calls",
+        "Input",
+        "Output",
+        "Cache read",
+        "Cache write",
+        "Reasoning",
+        "Cost (USD)",
+    ]));
+    let mut total = Totals::default();
+    for (key, t) in &rows {
+        total.add(t);
+        table.row(key.iter().cloned().chain(numbers(t)));
+    }
+    let mut last: Vec<String> = vec!["Total".into()];
+    last.resize(heads.len(), String::new());
+    table.row(last.into_iter().chain(numbers(&total)));
+    table.print(out)?;
+
+    let tools = summary.tools();
+    if !tools.is_empty() {
+        writeln!(out)?;
+        let mut t = Table::new(["Agent", "Tool", "Calls", "Failed", "Failure rate"]);
+        for tool in tools {
+            let rate = if tool.calls > 0 {
+                100.0 * tool.failed as f64 / tool.calls as f64
+            } else {
+                0.0
+            };
+            t.row([
+                tool.agent,
+                tool.tool_name,
+                group(tool.calls),
+                group(tool.failed),
+                format!("{rate:.1}%"),
+            ]);
+        }
+        t.print(out)?;
+    }
+    Ok(())
+}
+
+fn numbers(t: &Totals) -> [String; 7] {
+    [
+        group(t.calls),
+        group(t.input_tokens),
+        group(t.output_tokens),
+        group(t.cached_tokens),
+        group(t.cache_write_tokens),
+        group(t.reasoning_tokens),
+        format!("{:.2}", t.cost_usd),
+    ]
+}
+
+/// `1234567` → `1,234,567`.
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A plain aligned text table: text columns left-aligned, numbers right-aligned.
+pub struct Table {
+    heads: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new<S: Into<String>>(heads: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            heads: heads.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        self.rows.push(cells.into_iter().map(Into::into).collect());
+    }
+
+    pub fn print(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let widths: Vec<usize> = (0..self.heads.len())
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                    .chain([self.heads[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let numeric =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || ",.%-".contains(c));
+        let line = |cells: &[String], out: &mut dyn Write| -> std::io::Result<()> {
+            let mut parts = Vec::new();
+            for (i, w) in widths.iter().enumerate() {
+                let c = cells.get(i).map_or("", String::as_str);
+                parts.push(if numeric(c) {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                });
+            }
+            writeln!(out, "{}", parts.join("  ").trim_end())
+        };
+        line(&self.heads, out)?;
+        writeln!(
+            out,
+            "{}",
+            widths
+                .iter()
+                .map(|w| "-".repeat(*w))
+                .collect::<Vec<_>>()
+                .join("  ")
+        )?;
+        for r in &self.rows {
+            line(r, out)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1_000), "1,000");
+        assert_eq!(group(1_234_567), "1,234,567");
+    }
+}
