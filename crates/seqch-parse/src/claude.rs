@@ -52,6 +52,8 @@ pub(crate) struct FileState {
     last_ts: Option<u64>,
     /// The call this file is streaming; emitted when the next call or a user line starts.
     pending: Option<u128>,
+    /// Calls first seen in this file so far (the next call's `turn_index`).
+    next_turn_index: u32,
 }
 
 impl FileState {
@@ -67,6 +69,7 @@ impl FileState {
             session_from_line: false,
             last_ts: None,
             pending: None,
+            next_turn_index: 0,
         }
     }
 
@@ -87,8 +90,6 @@ struct TurnRec {
 }
 
 struct PendingTool {
-    file: FileId,
-    offset: u64,
     ts: u64,
     session: u32,
     turn_index: u32,
@@ -334,14 +335,12 @@ impl Global {
             None => f.session(shared),
         };
         if let Some(cwd) = cwd.filter(|c| !c.is_empty()) {
-            if shared.agg(session).project.0 == 0 {
-                let sym = shared.strings.intern(cwd);
-                shared.agg(session).project = sym;
-            }
+            let sym = shared.strings.intern(cwd);
+            shared.agg(session).set_project(sym, ts);
         }
         if let Some(branch) = branch.filter(|b| !b.is_empty()) {
             let sym = shared.strings.intern(branch);
-            shared.agg(session).branch = sym;
+            shared.agg(session).set_branch(sym, ts);
         }
         match (assistant, line_ts) {
             (Some(a), Some(line_ts)) => {
@@ -472,8 +471,6 @@ impl Global {
             self.pending_tools.insert(
                 h,
                 PendingTool {
-                    file,
-                    offset,
                     ts,
                     session,
                     turn_index: owner.map_or(0, |r| r.values.turn_index),
@@ -533,9 +530,8 @@ impl Global {
         }
         let output = a.usage.map_or(0, |u| u.output);
         let Some(rec) = self.turns.get_mut(&key) else {
-            let agg = shared.agg(session);
-            let turn_index = agg.next_turn_index;
-            agg.next_turn_index += 1;
+            let turn_index = f.next_turn_index;
+            f.next_turn_index += 1;
             let values = Self::values(shared, a, ts, session, turn_index);
             self.turns.insert(
                 key,
@@ -630,19 +626,5 @@ impl Global {
         for (_, _, key) in keys {
             self.emit_pending(shared, key, sink);
         }
-    }
-
-    pub(crate) fn safe_offset(&self, file: FileId, consumed: u64) -> u64 {
-        let turns = self
-            .pending_turns
-            .values()
-            .filter(|(f, _)| *f == file)
-            .map(|(_, o)| *o);
-        let tools = self
-            .pending_tools
-            .values()
-            .filter(|t| t.file == file)
-            .map(|t| t.offset);
-        turns.chain(tools).fold(consumed, u64::min)
     }
 }

@@ -159,12 +159,10 @@ enum Inherit {
 struct PendingTurn {
     values: TurnValues,
     usage: Tokens,
-    offset: u64,
     turn_id: String,
 }
 
 struct PendingCall {
-    offset: u64,
     ts: u64,
     session: u32,
     turn_index: u32,
@@ -189,7 +187,8 @@ pub(crate) struct FileState {
     inherit: Inherit,
     calls: HashMap<u128, PendingCall>,
     resolved: HashSet<u128>,
-    exec_sessions: HashMap<Box<str>, u128>,
+    /// Unified-exec sessions still running, with the calls waiting on each.
+    exec_sessions: HashMap<Box<str>, Vec<u128>>,
 }
 
 impl FileState {
@@ -233,12 +232,6 @@ impl FileState {
         if let Some(t) = self.pending_turn.take() {
             shared.emit_turn(&t.values, &t.turn_id, None, sink);
         }
-    }
-
-    pub(crate) fn safe_offset(&self, consumed: u64) -> u64 {
-        let turn = self.pending_turn.as_ref().map(|t| t.offset);
-        let calls = self.calls.values().map(|c| c.offset);
-        turn.into_iter().chain(calls).fold(consumed, u64::min)
     }
 }
 
@@ -460,7 +453,7 @@ impl Global {
                 if let Some(cwd) = cwd.filter(|c| !c.is_empty()) {
                     if shared.agg(f.session).project.0 == 0 {
                         let sym = shared.strings.intern(cwd);
-                        shared.agg(f.session).project = sym;
+                        shared.agg(f.session).set_project(sym, None);
                     }
                 }
             }
@@ -547,7 +540,9 @@ impl Global {
         if let Some(c) = cwd.filter(|c| c.0 != 0) {
             agg.project = c;
         }
-        agg.branch = branch.unwrap_or(agg.branch);
+        if let Some(b) = branch {
+            agg.set_branch(b, None);
+        }
         agg.commit = commit.unwrap_or(agg.commit);
         agg.parent = parent_sym.unwrap_or(agg.parent);
         agg.cli_version = cli.unwrap_or(agg.cli_version);
@@ -678,7 +673,6 @@ impl Global {
         f.pending_turn = Some(PendingTurn {
             values,
             usage,
-            offset,
             turn_id,
         });
         Ok(())
@@ -867,7 +861,6 @@ impl Global {
                 f.calls.insert(
                     h,
                     PendingCall {
-                        offset,
                         ts,
                         session: f.session,
                         turn_index: agg.next_turn_index,
@@ -1043,13 +1036,13 @@ impl Global {
             }
             Outcome::Running { id, dur_ms } => {
                 call.dur_ms = dur_ms;
-                f.exec_sessions.insert(id.into(), h);
+                f.exec_sessions.entry(id.into()).or_default().push(h);
             }
         }
-        // A `write_stdin` that saw its process exit also settles the `exec_command` that started it.
+        // A `write_stdin` that saw its process exit also settles every call waiting on that process.
         if let (Some(session), Some(code)) = (stdin_session, exit) {
-            if let Some(exec) = f.exec_sessions.remove(&session) {
-                self.resolve(shared, f, exec, code == 0, None, None, Some(ts), sink);
+            for waiting in f.exec_sessions.remove(&session).unwrap_or_default() {
+                self.resolve(shared, f, waiting, code == 0, None, None, Some(ts), sink);
             }
         }
     }

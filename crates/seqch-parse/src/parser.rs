@@ -118,6 +118,11 @@ pub(crate) struct SessionAgg {
     pub(crate) tool_calls: u32,
     pub(crate) failed_tool_calls: u32,
     pub(crate) next_turn_index: u32,
+    /// Timestamps that chose `project`, `branch` and `model`, so that the choice does not depend
+    /// on the order files are read in.
+    project_ts: Option<u64>,
+    branch_ts: Option<u64>,
+    model_key: Option<(u64, u32)>,
     dirty: bool,
 }
 
@@ -130,6 +135,38 @@ impl SessionAgg {
 
     pub(crate) fn mark(&mut self) {
         self.dirty = true;
+    }
+
+    /// The project is the `cwd` of the earliest line that has one (an undated line only counts
+    /// while no dated line has given one).
+    pub(crate) fn set_project(&mut self, project: Sym, ts: Option<u64>) {
+        let earlier = match (ts, self.project_ts) {
+            (_, None) if self.project.0 == 0 => true,
+            (Some(t), None) => {
+                self.project_ts = Some(t);
+                self.project = project;
+                return;
+            }
+            (Some(t), Some(p)) => t < p,
+            (None, _) => false,
+        };
+        if earlier {
+            self.project = project;
+            self.project_ts = ts.or(self.project_ts);
+        }
+    }
+
+    /// The branch is the `gitBranch` of the latest line that has one.
+    pub(crate) fn set_branch(&mut self, branch: Sym, ts: Option<u64>) {
+        let later = match (ts, self.branch_ts) {
+            (Some(t), Some(b)) => t >= b,
+            (Some(_), None) => true,
+            (None, b) => b.is_none(),
+        };
+        if later {
+            self.branch = branch;
+            self.branch_ts = ts.or(self.branch_ts);
+        }
     }
 }
 
@@ -234,7 +271,11 @@ impl Shared {
         s.cache_write += v.cache_write;
         s.reasoning += v.reasoning;
         s.cost += v.cost;
-        s.model = v.model;
+        // The session's model is that of its latest call (by time, then turn index).
+        if s.model_key.is_none_or(|k| (v.ts_ms, v.turn_index) >= k) {
+            s.model_key = Some((v.ts_ms, v.turn_index));
+            s.model = v.model;
+        }
         s.dirty = true;
         let (agent, id, project) = (s.agent, s.id, s.project);
         let row = |v: &TurnValues| Turn {
@@ -351,8 +392,10 @@ enum FileState {
 /// sub-agent file replays its parent's lines; a Codex fork replays its parent's history).
 /// Feed each file's bytes in order, in pieces of whole lines, with [`Parser::feed`]; call
 /// [`Parser::finish`] at the end of a one-shot pass. The rows are the same however a file is
-/// split into pieces, and a restarted process that feeds every file again from 0 up to the
-/// [`Parser::safe_offset`] it had stored, into a [`NullSink`], ends in the same state.
+/// split into pieces or interleaved with other files' pieces, and a restarted process that
+/// feeds every file again from 0 up to its checkpoint into a [`NullSink`] ends in the state the
+/// old one had there: calls still waiting at the checkpoint are waiting again, and are emitted
+/// when their next line arrives.
 pub struct Parser {
     shared: Shared,
     claude: claude::Global,
@@ -477,15 +520,6 @@ impl Parser {
     /// Emits the sessions whose totals changed since the last call.
     pub fn flush_sessions(&mut self, sink: &mut dyn Sink) {
         self.shared.flush_sessions(sink);
-    }
-
-    /// The offset before which this file holds nothing the parser still waits on: a restart may
-    /// resume emitting from here after re-feeding the bytes before it into a [`NullSink`].
-    pub fn safe_offset(&self, file: FileId, consumed: u64) -> u64 {
-        match &self.files[file.0 as usize] {
-            FileState::Claude(_) => self.claude.safe_offset(file, consumed),
-            FileState::Codex(f) => f.safe_offset(consumed),
-        }
     }
 
     pub fn skipped(&self) -> &Skipped {

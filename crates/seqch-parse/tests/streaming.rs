@@ -1,0 +1,119 @@
+//! The parser gives the same rows whether a file is read in one pass or in many pieces, and
+//! after restarts at any point (re-deriving its state from the safe offsets it reported).
+
+mod common;
+
+use common::{Tables, case_files, cases};
+use proptest::prelude::*;
+use seqch_parse::sources::{LogFile, read_log};
+use seqch_parse::{NullSink, Parser, Prices};
+
+fn single_pass(files: &[LogFile], contents: &[Vec<u8>]) -> Tables {
+    let mut parser = Parser::new(Prices::embedded());
+    let mut tables = Tables::default();
+    let ids: Vec<_> = files
+        .iter()
+        .map(|f| parser.open(f.agent, &f.path))
+        .collect();
+    for (id, bytes) in ids.iter().zip(contents) {
+        let mut b = bytes.clone();
+        parser.feed(*id, 0, &mut b, &mut tables);
+    }
+    parser.finish(&mut tables);
+    tables
+}
+
+/// Reads each file in turn in pieces cut at any byte (`cuts`; the incomplete rest is carried
+/// into the next read, as the tailer does), restarting after the reads listed in `restarts`
+/// (checkpoint = bytes consumed, then a fresh parser re-derives its state by feeding every file
+/// from 0 to its checkpoint into a `NullSink`).
+fn pieces(files: &[LogFile], contents: &[Vec<u8>], cuts: &[usize], restarts: &[usize]) -> Tables {
+    let mut tables = Tables::default();
+    let mut parser = Parser::new(Prices::embedded());
+    let mut ids: Vec<_> = files
+        .iter()
+        .map(|f| parser.open(f.agent, &f.path))
+        .collect();
+    let mut consumed = vec![0usize; files.len()];
+    let mut read = vec![0usize; files.len()];
+    let mut read_no = 0usize;
+    let mut cut_iter = cuts.iter().cycle();
+    for i in 0..files.len() {
+        let len = contents[i].len();
+        while read[i] < len {
+            let step = cut_iter.next().copied().unwrap_or(len).max(1);
+            read[i] = (read[i] + step).min(len);
+            let mut chunk = contents[i][consumed[i]..read[i]].to_vec();
+            consumed[i] += parser.feed(ids[i], consumed[i] as u64, &mut chunk, &mut tables);
+            read_no += 1;
+            if restarts.contains(&read_no) {
+                parser = Parser::new(Prices::embedded());
+                ids = files
+                    .iter()
+                    .map(|f| parser.open(f.agent, &f.path))
+                    .collect();
+                for j in 0..files.len() {
+                    let mut before = contents[j][..consumed[j]].to_vec();
+                    parser.feed(ids[j], 0, &mut before, &mut NullSink);
+                }
+            }
+        }
+    }
+    parser.finish(&mut tables);
+    tables
+}
+
+fn load(case: &std::path::Path) -> (Vec<LogFile>, Vec<Vec<u8>>) {
+    let files = case_files(case);
+    let contents = files
+        .iter()
+        .map(|f| read_log(&f.path).expect("read fixture"))
+        .collect();
+    (files, contents)
+}
+
+#[test]
+fn every_case_has_rows_to_compare() {
+    let mut rows = 0;
+    for case in cases() {
+        let (files, contents) = load(&case);
+        rows += single_pass(&files, &contents).rows_seen;
+    }
+    assert!(rows > 1000, "the fixtures produce {rows} rows");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn pieces_and_restarts_give_the_single_pass_rows(
+        cuts in prop::collection::vec(1usize..200_000, 1..8),
+        restarts in prop::collection::vec(1usize..60, 0..4),
+    ) {
+        for case in cases() {
+            let (files, contents) = load(&case);
+            let want = single_pass(&files, &contents);
+            let got = pieces(&files, &contents, &cuts, &restarts);
+            prop_assert_eq!(&got.turns, &want.turns, "turns of {}", case.display());
+            prop_assert_eq!(&got.tool_calls, &want.tool_calls, "tool calls of {}", case.display());
+            prop_assert_eq!(&got.rate_limits, &want.rate_limits, "rate limits of {}", case.display());
+            prop_assert_eq!(&got.sessions, &want.sessions, "sessions of {}", case.display());
+        }
+    }
+}
+
+#[test]
+fn one_byte_reads_with_a_restart_after_every_line_match_the_single_pass() {
+    for case in cases() {
+        let (files, contents) = load(&case);
+        if contents.iter().map(Vec::len).sum::<usize>() > 25_000 {
+            continue;
+        }
+        let want = single_pass(&files, &contents);
+        let restarts: Vec<usize> = (1..2000).step_by(7).collect();
+        let got = pieces(&files, &contents, &[1], &restarts);
+        assert_eq!(got.turns, want.turns, "{}", case.display());
+        assert_eq!(got.tool_calls, want.tool_calls, "{}", case.display());
+        assert_eq!(got.sessions, want.sessions, "{}", case.display());
+    }
+}
