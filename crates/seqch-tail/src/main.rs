@@ -1,6 +1,10 @@
 //! `seqch-tail`: tails Claude Code and Codex logs into ClickHouse, and the seqch command line.
 
+mod report_cmd;
+mod schema_cmd;
+mod server;
 mod summary_cmd;
+mod table;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -20,6 +24,15 @@ struct Cli {
 enum Command {
     /// Parse the logs directly (no server) and print usage, cost and tool statistics.
     Summary(summary_cmd::SummaryArgs),
+    /// Create, upgrade or inspect the ClickHouse schema.
+    Schema {
+        #[command(subcommand)]
+        command: schema_cmd::SchemaCommand,
+        #[command(flatten)]
+        server: server::ServerArgs,
+    },
+    /// Run an analytics query against ClickHouse.
+    Report(report_cmd::ReportArgs),
 }
 
 fn main() -> Result<()> {
@@ -33,5 +46,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Summary(args) => summary_cmd::run(&args),
+        Command::Schema { command, server } => schema_cmd::run(&command, &server),
+        Command::Report(args) => report_cmd::run(&args),
     }
 }

@@ -1,0 +1,236 @@
+//! `seqch-tail report <name>`: the analytics queries of `sql/queries`, run against the
+//! configured server with named parameters, printed as a table or JSON Lines.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use jiff::{Timestamp, ToSpan};
+use seqch_writer::schema::query_text;
+
+use crate::server::{ServerArgs, explain};
+use crate::table::Table;
+
+/// The reports and the query file behind each.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Report {
+    Daily,
+    Cache,
+    Tools,
+    Productivity,
+    Sessions,
+    Projects,
+    Context,
+    ContextHourly,
+    RateLimits,
+}
+
+impl Report {
+    pub fn file(self) -> (&'static str, &'static str) {
+        match self {
+            Report::Daily => ("daily.sql", include_str!("../../../sql/queries/daily.sql")),
+            Report::Cache => ("cache.sql", include_str!("../../../sql/queries/cache.sql")),
+            Report::Tools => ("tools.sql", include_str!("../../../sql/queries/tools.sql")),
+            Report::Productivity => (
+                "productivity.sql",
+                include_str!("../../../sql/queries/productivity.sql"),
+            ),
+            Report::Sessions => (
+                "sessions.sql",
+                include_str!("../../../sql/queries/sessions.sql"),
+            ),
+            Report::Projects => (
+                "projects.sql",
+                include_str!("../../../sql/queries/projects.sql"),
+            ),
+            Report::Context => (
+                "context_turns.sql",
+                include_str!("../../../sql/queries/context_turns.sql"),
+            ),
+            Report::ContextHourly => (
+                "context_hourly.sql",
+                include_str!("../../../sql/queries/context_hourly.sql"),
+            ),
+            Report::RateLimits => (
+                "rate_limits.sql",
+                include_str!("../../../sql/queries/rate_limits.sql"),
+            ),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[arg(value_enum)]
+    report: Report,
+    /// Start of the window (YYYY-MM-DD or RFC 3339; default: 30 days ago).
+    #[arg(long)]
+    since: Option<String>,
+    /// End of the window, exclusive (default: now).
+    #[arg(long)]
+    until: Option<String>,
+    /// Only this project path (reports that take one).
+    #[arg(long, default_value = "")]
+    project: String,
+    /// Time zone for days and hours.
+    #[arg(long, default_value = "UTC")]
+    tz: String,
+    /// Rows for `sessions`.
+    #[arg(long, default_value_t = 20)]
+    limit: u32,
+    /// Apps that count as coding (context reports).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "Zed,Code,Cursor,Xcode,Terminal,iTerm2,Ghostty,WezTerm,kitty,Alacritty"
+    )]
+    coding_apps: Vec<String>,
+    /// Apps that count as AI chat (context reports).
+    #[arg(long, value_delimiter = ',', default_value = "Claude,ChatGPT,Codex")]
+    ai_apps: Vec<String>,
+    /// Print JSON Lines instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+/// `2026-11-01` or an RFC 3339 instant, as the `DateTime64(3, 'UTC')` text ClickHouse takes.
+fn utc_text(s: &str) -> Result<String> {
+    let ts: Timestamp = match s.parse::<Timestamp>() {
+        Ok(ts) => ts,
+        Err(_) => s
+            .parse::<jiff::civil::Date>()
+            .with_context(|| format!("{s:?} is neither YYYY-MM-DD nor an RFC 3339 time"))?
+            .to_zoned(jiff::tz::TimeZone::UTC)?
+            .timestamp(),
+    };
+    Ok(ts.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string())
+}
+
+/// The `{name:Type}` parameters a query uses.
+fn parameters(sql: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = sql
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once(':').map(|(name, _)| name))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+pub fn run(args: &ReportArgs) -> Result<()> {
+    let (file, sql) = args.report.file();
+    let dbs = args.server.databases();
+    let now = Timestamp::now();
+    let since = match &args.since {
+        Some(s) => utc_text(s)?,
+        None => (now
+            - 30.days()
+                .to_duration(jiff::SpanRelativeTo::days_are_24_hours())?)
+        .strftime("%Y-%m-%d %H:%M:%S%.3f")
+        .to_string(),
+    };
+    let until = match &args.until {
+        Some(s) => utc_text(s)?,
+        None => now.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+    };
+    let mut q = args.server.client().query(&query_text(&dbs.rewrite(sql)));
+    for name in parameters(sql) {
+        q = match name {
+            "since" => q.param(name, &since),
+            "until" => q.param(name, &until),
+            "tz" => q.param(name, &args.tz),
+            "project" => q.param(name, &args.project),
+            "limit" => q.param(name, args.limit),
+            "coding_apps" => q.param(name, &args.coding_apps),
+            "ai_apps" => q.param(name, &args.ai_apps),
+            other => bail!("query {file} needs a parameter `{other}` this command does not know"),
+        };
+    }
+    let format = if args.json {
+        "JSONEachRow"
+    } else {
+        "TabSeparatedWithNames"
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let bytes = rt
+        .block_on(async { q.fetch_bytes(format)?.collect().await })
+        .map_err(|e| anyhow::anyhow!(explain(&e.to_string())))
+        .with_context(|| format!("report {file} on {}", args.server.url))?;
+    let text = String::from_utf8_lossy(&bytes);
+    if args.json {
+        print!("{text}");
+        return Ok(());
+    }
+    let mut lines = text.lines();
+    let mut table = Table::new(lines.next().unwrap_or("").split('\t').map(unescape));
+    for line in lines {
+        table.row(line.split('\t').map(unescape));
+    }
+    table.print(&mut std::io::stdout())?;
+    Ok(())
+}
+
+/// TabSeparated escapes, undone for display.
+fn unescape(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push(' '),
+            Some('n') => out.push(' '),
+            Some('N') => out.push_str("NULL"),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_parameters_of_every_report() {
+        assert_eq!(
+            parameters("SELECT {a:String}, {b:Array(String)} WHERE x = {a:String}"),
+            vec!["a", "b"]
+        );
+        for r in Report::value_variants() {
+            let (file, sql) = r.file();
+            for p in parameters(sql) {
+                assert!(
+                    [
+                        "since",
+                        "until",
+                        "tz",
+                        "project",
+                        "limit",
+                        "coding_apps",
+                        "ai_apps"
+                    ]
+                    .contains(&p),
+                    "{file} takes {p}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn window_bounds_are_utc_text() {
+        assert_eq!(utc_text("2026-11-01").unwrap(), "2026-11-01 00:00:00.000");
+        assert_eq!(
+            utc_text("2026-11-01T10:00:00+02:00").unwrap(),
+            "2026-11-01 08:00:00.000"
+        );
+        assert!(utc_text("last week").is_err());
+    }
+}
