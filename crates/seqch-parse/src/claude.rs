@@ -46,8 +46,8 @@ fn hash(s: &str) -> u128 {
 
 /// Per-file state.
 pub(crate) struct FileState {
-    stem: String,
-    session: Option<u32>,
+    /// The file's session: its name until a line says otherwise.
+    session: u32,
     session_from_line: bool,
     last_ts: Option<u64>,
     /// The call this file is streaming; emitted when the next call or a user line starts.
@@ -57,26 +57,21 @@ pub(crate) struct FileState {
 }
 
 impl FileState {
-    pub(crate) fn new(path: &Path) -> Self {
+    pub(crate) fn new(path: &Path, shared: &mut Shared) -> Self {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy())
             .unwrap_or_default();
-        let stem = name.strip_suffix(".jsonl").unwrap_or(&name).to_owned();
+        let stem = name.strip_suffix(".jsonl").unwrap_or(&name);
+        // The file's own session is interned now, so that reading lines never allocates it.
+        let session = shared.session(Agent::Claude, stem);
         Self {
-            stem,
-            session: None,
+            session,
             session_from_line: false,
             last_ts: None,
             pending: None,
             next_turn_index: 0,
         }
-    }
-
-    fn session(&mut self, shared: &mut Shared) -> u32 {
-        *self
-            .session
-            .get_or_insert_with(|| shared.session(Agent::Claude, &self.stem))
     }
 }
 
@@ -327,12 +322,12 @@ impl Global {
             Some(id) => {
                 let s = shared.session(Agent::Claude, id);
                 if !f.session_from_line {
-                    f.session = Some(s);
+                    f.session = s;
                     f.session_from_line = true;
                 }
                 s
             }
-            None => f.session(shared),
+            None => f.session,
         };
         if let Some(cwd) = cwd.filter(|c| !c.is_empty()) {
             let sym = shared.strings.intern(cwd);

@@ -427,7 +427,7 @@ impl Parser {
     pub fn open(&mut self, agent: Agent, path: &Path) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.files.push(match agent {
-            Agent::Claude => FileState::Claude(claude::FileState::new(path)),
+            Agent::Claude => FileState::Claude(claude::FileState::new(path, &mut self.shared)),
             Agent::Codex => {
                 let state = codex::FileState::new(path, &mut self.shared);
                 self.codex.register(&state, path, id);
