@@ -355,19 +355,18 @@ fn source_name(v: Value<'_, '_>, out: &mut String) {
     out.clear();
     if let Some(s) = v.as_str() {
         out.push_str(s);
-    } else if let Some(obj) = v.as_object() {
-        for (k, val) in obj.iter() {
-            out.push_str(k);
-            if let Some(s) = val.as_str() {
-                out.push(':');
-                out.push_str(s);
-            } else if let Some(inner) = val.as_object() {
-                if let Some((k2, _)) = inner.iter().next() {
-                    out.push(':');
-                    out.push_str(k2);
-                }
-            }
-            break;
+    } else if let Some((k, val)) = v.as_object().and_then(|o| o.iter().next()) {
+        // `{"subagent":"review"}` → `subagent:review`; `{"subagent":{"thread_spawn":{…}}}` →
+        // `subagent:thread_spawn`.
+        out.push_str(k);
+        let inner = val.as_str().or_else(|| {
+            val.as_object()
+                .and_then(|o| o.iter().next())
+                .map(|(k2, _)| k2)
+        });
+        if let Some(inner) = inner {
+            out.push(':');
+            out.push_str(inner);
         }
     }
 }
@@ -450,11 +449,11 @@ impl Global {
                 if let Some(m) = model {
                     f.model = shared.strings.intern(m);
                 }
-                if let Some(cwd) = cwd.filter(|c| !c.is_empty()) {
-                    if shared.agg(f.session).project.0 == 0 {
-                        let sym = shared.strings.intern(cwd);
-                        shared.agg(f.session).set_project(sym, None);
-                    }
+                if let Some(cwd) = cwd.filter(|c| !c.is_empty())
+                    && shared.agg(f.session).project.0 == 0
+                {
+                    let sym = shared.strings.intern(cwd);
+                    shared.agg(f.session).set_project(sym, None);
                 }
             }
             "event_msg" => self.event(shared, f, offset, ts, payload, sink)?,
@@ -475,14 +474,14 @@ impl Global {
         ty: &str,
         payload: Value<'_, '_>,
     ) -> Result<(), Skip> {
-        if ty == "event_msg" && str_field(payload, "type")? == Some("token_count") {
-            if let Some(total) = obj_field(payload, "info")?
+        if ty == "event_msg"
+            && str_field(payload, "type")? == Some("token_count")
+            && let Some(total) = obj_field(payload, "info")?
                 .map(|i| obj_field(i, "total_token_usage"))
                 .transpose()?
                 .flatten()
-            {
-                f.prev = Some(Tokens::read(total)?);
-            }
+        {
+            f.prev = Some(Tokens::read(total)?);
         }
         Ok(())
     }

@@ -383,7 +383,7 @@ impl From<SkipReason> for Skip {
 
 enum FileState {
     Claude(claude::FileState),
-    Codex(codex::FileState),
+    Codex(Box<codex::FileState>),
 }
 
 /// Parses logs of both agents into rows.
@@ -431,7 +431,7 @@ impl Parser {
             Agent::Codex => {
                 let state = codex::FileState::new(path, &mut self.shared);
                 self.codex.register(&state, path, id);
-                FileState::Codex(state)
+                FileState::Codex(Box::new(state))
             }
         });
         id

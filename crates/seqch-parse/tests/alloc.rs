@@ -102,11 +102,10 @@ fn codex_lines_that_bill_nothing_allocate_nothing() {
     // contexts, as a live session writes between calls.
     let last_count = bytes
         .split(|b| *b == b'\n')
-        .filter(|l| {
+        .rfind(|l| {
             l.windows(13).any(|w| w == b"\"token_count\"")
                 && l.windows(18).any(|w| w == b"total_token_usage\"")
         })
-        .last()
         .expect("a token_count line")
         .to_vec();
     let mut tail = Vec::new();
