@@ -53,7 +53,8 @@ start() {
   if [ -f "$run/pid" ] && kill -0 "$(cat "$run/pid")" 2>/dev/null; then
     url_of "$run"; return
   fi
-  rm -f "$run/ports"
+  # A restarted server keeps its ports, so its URL stays valid.
+  [ -f "$run/ports" ] && mv "$run/ports" "$run/ports.last"
   # Started directly in the background (not in a subshell) so that $! is the Python process.
   nohup "$venv/bin/python" "$here/clickhouse_launcher.py" "$run" >"$run/server.log" 2>&1 </dev/null &
   echo $! >"$run/pid"

@@ -24,6 +24,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def port_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 def default_config(http, tcp):
     return (
         "<clickhouse>"
@@ -64,6 +73,13 @@ def main():
     run = os.path.abspath(sys.argv[1])
     os.makedirs(os.path.join(run, "data"), exist_ok=True)
     http, tcp = free_port(), free_port()
+    last = os.path.join(run, "ports.last")
+    if os.path.exists(last):
+        # A restart keeps the ports of the previous run (scripts/clickhouse.sh moved them here).
+        with open(last) as f:
+            ports = [int(p) for p in f.read().split()]
+        if len(ports) == 2 and all(port_free(p) for p in ports):
+            http, tcp = ports
     if len(sys.argv) > 2:
         config, http, tcp = merged_config(http, tcp, sys.argv[2])
     else:

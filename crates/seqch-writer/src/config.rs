@@ -1,0 +1,160 @@
+//! What the writer does with rows and where: modes, server, batching, spool.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::schema::Databases;
+
+/// Where rows go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Insert into ClickHouse over HTTP.
+    Http,
+    /// JSONEachRow files per table (ClickHouse reads them with `file()`; `seqch-tail replay`
+    /// sends them later). The default when no server is configured.
+    File,
+    /// Both.
+    Mirror,
+    /// Nothing (rows are counted and dropped).
+    Off,
+}
+
+impl Mode {
+    /// `SEQ_CH_MODE` as seqd and its deployments spell it: `native`/`local`/`remote`/
+    /// `remote-only`/`http` send to the server, `mirror`/`dual` send and write files,
+    /// `file`/`spool` write files, `off`/`none` drop.
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "http" | "native" | "local" | "remote" | "remote-only" => Some(Mode::Http),
+            "mirror" | "dual" => Some(Mode::Mirror),
+            "file" | "spool" => Some(Mode::File),
+            "off" | "none" => Some(Mode::Off),
+            _ => None,
+        }
+    }
+
+    pub fn sends(self) -> bool {
+        matches!(self, Mode::Http | Mode::Mirror)
+    }
+
+    pub fn writes_files(self) -> bool {
+        matches!(self, Mode::File | Mode::Mirror)
+    }
+}
+
+/// The writer's configuration. `Default` is file mode under the user's state directory.
+#[derive(Debug, Clone)]
+pub struct WriterConfig {
+    pub mode: Mode,
+    /// ClickHouse HTTP URL.
+    pub url: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub databases: Databases,
+    /// Where `seq.mem_events` and `seq.trace_events` go (v1 writes them into the database given
+    /// to `seq_ch_writer_create`); `None`: `databases.seq`.
+    pub event_database: Option<String>,
+    /// A batch is sent when it has this many rows …
+    pub batch_rows: usize,
+    /// … or this many bytes …
+    pub batch_bytes: usize,
+    /// … or its first row is this old.
+    pub flush_interval: Duration,
+    /// Rows waiting between producers and the flusher; pushes beyond are refused and counted.
+    pub queue_capacity: usize,
+    /// Batches the server has not taken yet, on disk, replayed in order.
+    pub spool_dir: PathBuf,
+    /// When the spool holds this much, new batches are refused and counted.
+    pub spool_max_bytes: u64,
+    /// JSONEachRow files of file mode.
+    pub file_dir: PathBuf,
+    /// Longest wait between replays of the spool while the server is down.
+    pub max_backoff: Duration,
+}
+
+fn state_dir() -> PathBuf {
+    std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("seqch")
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        let state = state_dir();
+        Self {
+            mode: Mode::File,
+            url: "http://127.0.0.1:8123".into(),
+            user: None,
+            password: None,
+            databases: Databases::default(),
+            event_database: None,
+            batch_rows: 4096,
+            batch_bytes: 8 << 20,
+            flush_interval: Duration::from_millis(200),
+            queue_capacity: 65_536,
+            spool_dir: state.join("spool"),
+            spool_max_bytes: 1 << 30,
+            file_dir: state.join("files"),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+impl WriterConfig {
+    /// The defaults overridden by `SEQ_CH_MODE`, `SEQ_CH_URL` (or `SEQ_CH_HOST` with
+    /// `SEQ_CH_HTTP_PORT`, default 8123), `SEQ_CH_USER`, `SEQ_CH_PASSWORD`,
+    /// `SEQ_CH_DATABASE_PREFIX`, `SEQ_CH_SPOOL_DIR`, `SEQ_CH_FILE_DIR`. A configured server with
+    /// no mode means `http`.
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let mut c = Self::default();
+        let host = var("SEQ_CH_HOST");
+        if let Some(url) = var("SEQ_CH_URL") {
+            c.url = url;
+        } else if let Some(host) = &host {
+            c.url = format!(
+                "http://{host}:{}",
+                var("SEQ_CH_HTTP_PORT").unwrap_or_else(|| "8123".into())
+            );
+        }
+        let server_configured = var("SEQ_CH_URL").is_some() || host.is_some();
+        c.mode = match var("SEQ_CH_MODE").and_then(|m| Mode::parse(&m)) {
+            Some(m) => m,
+            None if server_configured => Mode::Http,
+            None => Mode::File,
+        };
+        c.user = var("SEQ_CH_USER");
+        c.password = var("SEQ_CH_PASSWORD");
+        if let Some(p) = var("SEQ_CH_DATABASE_PREFIX") {
+            c.databases = Databases::prefixed(&p);
+        }
+        if let Some(d) = var("SEQ_CH_SPOOL_DIR") {
+            c.spool_dir = d.into();
+        }
+        if let Some(d) = var("SEQ_CH_FILE_DIR") {
+            c.file_dir = d.into();
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_as_deployments_spell_them() {
+        for (s, m) in [
+            ("native", Mode::Http),
+            ("remote-only", Mode::Http),
+            ("dual", Mode::Mirror),
+            ("spool", Mode::File),
+            ("none", Mode::Off),
+        ] {
+            assert_eq!(Mode::parse(s), Some(m), "{s}");
+        }
+        assert_eq!(Mode::parse("carrier-pigeon"), None);
+    }
+}

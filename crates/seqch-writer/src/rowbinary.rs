@@ -1,0 +1,317 @@
+//! RowBinary encoding of seqch's rows (the bytes the writer batches, spools and sends), and the
+//! column schema a row implies, checked once per table against the server's `DESCRIBE TABLE`.
+
+use serde::Serialize;
+use serde::ser::{self, Impossible};
+
+/// The wire type of a column, as the row's Rust type implies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    U8,
+    U16,
+    U32,
+    U64,
+    I8,
+    I16,
+    I32,
+    I64,
+    F32,
+    F64,
+    Bool,
+    Str,
+    Nullable,
+}
+
+impl Kind {
+    /// Whether a column the server describes as `ty` takes this wire type.
+    pub fn fits(self, ty: &str) -> bool {
+        let ty = ty
+            .strip_prefix("LowCardinality(")
+            .and_then(|t| t.strip_suffix(')'))
+            .unwrap_or(ty);
+        match self {
+            Kind::U8 => ty == "UInt8",
+            Kind::U16 => ty == "UInt16",
+            Kind::U32 => ty == "UInt32",
+            Kind::U64 => ty == "UInt64",
+            Kind::I8 => ty == "Int8" || ty.starts_with("Enum8("),
+            Kind::I16 => ty == "Int16" || ty.starts_with("Enum16("),
+            Kind::I32 => ty == "Int32",
+            Kind::I64 => ty == "Int64",
+            Kind::F32 => ty == "Float32",
+            Kind::F64 => ty == "Float64",
+            Kind::Bool => ty == "Bool",
+            Kind::Str => ty == "String",
+            Kind::Nullable => ty.starts_with("Nullable("),
+        }
+    }
+}
+
+/// Encoding failed: the row has a shape RowBinary of seqch's tables does not use.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot encode row: {0}")]
+pub struct EncodeError(String);
+
+impl ser::Error for EncodeError {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        EncodeError(msg.to_string())
+    }
+}
+
+/// Appends the RowBinary encoding of `row` to `out`.
+pub fn encode<R: Serialize>(row: &R, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    row.serialize(&mut Encoder {
+        out,
+        schema: None,
+        field: "",
+    })
+}
+
+/// The columns (name, wire type) of a row type, in order.
+pub fn schema<R: Serialize>(row: &R) -> Result<Vec<(&'static str, Kind)>, EncodeError> {
+    let mut out = Vec::new();
+    let mut schema = Vec::new();
+    row.serialize(&mut Encoder {
+        out: &mut out,
+        schema: Some(&mut schema),
+        field: "",
+    })?;
+    Ok(schema)
+}
+
+/// Compares a row's schema with the server's `DESCRIBE TABLE` (name, type) rows, ignoring
+/// columns the row does not send (they must have defaults on the server).
+pub fn check(schema: &[(&str, Kind)], described: &[(String, String)]) -> Result<(), String> {
+    for (name, kind) in schema {
+        match described.iter().find(|(n, _)| n == name) {
+            None => return Err(format!("the table has no column `{name}`")),
+            Some((_, ty)) if !kind.fits(ty) => {
+                return Err(format!("column `{name}` is {ty}, the row sends {kind:?}"));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+struct Encoder<'a> {
+    out: &'a mut Vec<u8>,
+    schema: Option<&'a mut Vec<(&'static str, Kind)>>,
+    field: &'static str,
+}
+
+impl Encoder<'_> {
+    fn note(&mut self, kind: Kind) {
+        if let Some(s) = self.schema.as_deref_mut() {
+            s.push((self.field, kind));
+        }
+    }
+
+    fn varint(&mut self, mut n: u64) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                self.out.push(byte);
+                return;
+            }
+            self.out.push(byte | 0x80);
+        }
+    }
+}
+
+macro_rules! fixed {
+    ($($method:ident($ty:ty) => $kind:ident),* $(,)?) => {
+        $(fn $method(self, v: $ty) -> Result<(), EncodeError> {
+            self.note(Kind::$kind);
+            self.out.extend_from_slice(&v.to_le_bytes());
+            Ok(())
+        })*
+    };
+}
+
+macro_rules! unsupported {
+    ($($method:ident($($arg:ty),*) -> $ret:ty),* $(,)?) => {
+        $(fn $method(self, $(_: $arg),*) -> Result<$ret, EncodeError> {
+            Err(EncodeError(concat!("unsupported: ", stringify!($method)).into()))
+        })*
+    };
+}
+
+impl ser::Serializer for &mut Encoder<'_> {
+    type Ok = ();
+    type Error = EncodeError;
+    type SerializeSeq = Impossible<(), EncodeError>;
+    type SerializeTuple = Impossible<(), EncodeError>;
+    type SerializeTupleStruct = Impossible<(), EncodeError>;
+    type SerializeTupleVariant = Impossible<(), EncodeError>;
+    type SerializeMap = Impossible<(), EncodeError>;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Impossible<(), EncodeError>;
+
+    fixed! {
+        serialize_u8(u8) => U8, serialize_u16(u16) => U16, serialize_u32(u32) => U32, serialize_u64(u64) => U64,
+        serialize_i8(i8) => I8, serialize_i16(i16) => I16, serialize_i32(i32) => I32, serialize_i64(i64) => I64,
+        serialize_f32(f32) => F32, serialize_f64(f64) => F64,
+    }
+
+    fn serialize_bool(self, v: bool) -> Result<(), EncodeError> {
+        self.note(Kind::Bool);
+        self.out.push(u8::from(v));
+        Ok(())
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), EncodeError> {
+        self.note(Kind::Str);
+        self.varint(v.len() as u64);
+        self.out.extend_from_slice(v.as_bytes());
+        Ok(())
+    }
+
+    fn serialize_none(self) -> Result<(), EncodeError> {
+        self.note(Kind::Nullable);
+        self.out.push(1);
+        Ok(())
+    }
+
+    fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<(), EncodeError> {
+        self.note(Kind::Nullable);
+        self.out.push(0);
+        // The inner value is part of the Nullable column, not a column of its own.
+        let schema = self.schema.take();
+        let result = v.serialize(&mut *self);
+        self.schema = schema;
+        result
+    }
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, EncodeError> {
+        Ok(self)
+    }
+
+    unsupported! {
+        serialize_char(char) -> (), serialize_bytes(&[u8]) -> (), serialize_unit() -> (),
+        serialize_unit_struct(&'static str) -> (),
+        serialize_unit_variant(&'static str, u32, &'static str) -> (),
+        serialize_seq(Option<usize>) -> Self::SerializeSeq, serialize_tuple(usize) -> Self::SerializeTuple,
+        serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct,
+        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant,
+        serialize_map(Option<usize>) -> Self::SerializeMap,
+        serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant,
+    }
+
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), EncodeError> {
+        v.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), EncodeError> {
+        Err(EncodeError("unsupported: enum".into()))
+    }
+}
+
+impl ser::SerializeStruct for &mut Encoder<'_> {
+    type Ok = ();
+    type Error = EncodeError;
+
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), EncodeError> {
+        self.field = key;
+        value.serialize(&mut **self)
+    }
+
+    fn end(self) -> Result<(), EncodeError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seqch_rows::MemEvent;
+
+    #[test]
+    fn encodes_rowbinary_and_captures_the_schema() {
+        let row = MemEvent {
+            ts_ms: 1,
+            dur_us: 2,
+            ok: true,
+            session_id: "s",
+            event_id: "é",
+            content_hash: "",
+            name: "n",
+            subject: None,
+        };
+        let mut out = Vec::new();
+        encode(&row, &mut out).unwrap();
+        let mut want = vec![
+            1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 1, b's', 2, 0xc3, 0xa9, 0, 1, b'n',
+            1,
+        ];
+        assert_eq!(out, want);
+        encode(
+            &MemEvent {
+                subject: Some("x"),
+                ..row.clone()
+            },
+            &mut out,
+        )
+        .unwrap();
+        want.extend_from_slice(&[
+            1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 1, b's', 2, 0xc3, 0xa9, 0, 1, b'n',
+            0, 1, b'x',
+        ]);
+        assert_eq!(out, want);
+        let s = schema(&row).unwrap();
+        assert_eq!(s.len(), 8);
+        assert_eq!(s[2], ("ok", Kind::Bool));
+        assert_eq!(s[7], ("subject", Kind::Nullable));
+    }
+
+    #[test]
+    fn long_strings_get_a_varint_length() {
+        let mut e = Vec::new();
+        let s = "x".repeat(300);
+        serde::Serialize::serialize(
+            &s,
+            &mut Encoder {
+                out: &mut e,
+                schema: None,
+                field: "",
+            },
+        )
+        .unwrap();
+        assert_eq!(&e[..2], &[0xac, 0x02]);
+        assert_eq!(e.len(), 302);
+    }
+
+    #[test]
+    fn schema_check_names_the_mismatch() {
+        let described = vec![
+            ("a".to_owned(), "LowCardinality(String)".to_owned()),
+            ("b".to_owned(), "Enum8('x' = 0)".to_owned()),
+        ];
+        assert!(check(&[("a", Kind::Str), ("b", Kind::I8)], &described).is_ok());
+        assert!(
+            check(&[("a", Kind::U8)], &described)
+                .unwrap_err()
+                .contains("column `a` is LowCardinality(String)")
+        );
+        assert!(
+            check(&[("c", Kind::Str)], &described)
+                .unwrap_err()
+                .contains("no column `c`")
+        );
+    }
+}

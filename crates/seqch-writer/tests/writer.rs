@@ -1,0 +1,322 @@
+//! The writer against real servers: exact rows from several threads, a server stopped and
+//! restarted mid-stream, a process restarted with rows spooled, replays that change nothing,
+//! batches the server refuses for good, and file mode.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use clickhouse::Client;
+use seqch_rows::Turn;
+use seqch_writer::schema::{self, Databases};
+use seqch_writer::{Mode, Writer, WriterConfig};
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(seqch_testkit::unique_name(name));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn config(url: &str, dbs: &Databases, dir: &Path) -> WriterConfig {
+    WriterConfig {
+        mode: Mode::Http,
+        url: url.into(),
+        databases: dbs.clone(),
+        spool_dir: dir.join("spool"),
+        file_dir: dir.join("files"),
+        flush_interval: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(200),
+        ..WriterConfig::default()
+    }
+}
+
+fn turn(i: u64, id: &str) -> Turn<'_> {
+    Turn {
+        ts_ms: 1_794_873_600_000 + i,
+        session_id: "s1",
+        agent: "claude",
+        model: "claude-opus-4-6",
+        input_tokens: (i % 1000) as u32,
+        output_tokens: 1,
+        cost_usd: 0.5,
+        turn_id: id,
+        ..Default::default()
+    }
+}
+
+async fn count_and_sum(url: &str, dbs: &Databases) -> (u64, u64, u64) {
+    let c = Client::default().with_url(url);
+    let q = dbs.rewrite(
+        "SELECT count(), sum(input_tokens), toUInt64(ifNull((SELECT sum(calls) FROM agent.cost_daily), 0)) FROM agent.turns FINAL",
+    );
+    c.query(&q).fetch_one().await.expect("count")
+}
+
+fn expected_sum(n: u64) -> u64 {
+    (0..n).map(|i| i % 1000).sum()
+}
+
+async fn fresh_schema(url: &str) -> Databases {
+    let dbs = Databases::prefixed(&seqch_testkit::unique_name("w"));
+    schema::apply(&Client::default().with_url(url), &dbs)
+        .await
+        .expect("schema");
+    dbs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_from_two_threads_arrive_exactly_once() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let dbs = fresh_schema(&url).await;
+    let dir = tmp("two");
+    let writer = Writer::new(config(&url, &dbs, &dir)).unwrap();
+    std::thread::scope(|s| {
+        for t in 0..2u64 {
+            let w = &writer;
+            s.spawn(move || {
+                for i in (t * 5000)..((t + 1) * 5000) {
+                    let id = format!("t{i}");
+                    w.push(&turn(i, &id)).expect("queue has room");
+                }
+            });
+        }
+    });
+    assert!(writer.flush_wait(Duration::from_secs(30)));
+    let stats = writer.stats();
+    assert_eq!(
+        (stats.pushed, stats.inserted, stats.refused, stats.spooled),
+        (10_000, 10_000, 0, 0)
+    );
+    assert_eq!(
+        count_and_sum(&url, &dbs).await,
+        (10_000, expected_sum(10_000), 10_000)
+    );
+    // A second writer replaying the very same rows changes nothing.
+    drop(writer);
+    let again = Writer::new(config(&url, &dbs, &dir)).unwrap();
+    for i in 0..10_000u64 {
+        let id = format!("t{i}");
+        again.push(&turn(i, &id)).unwrap();
+    }
+    assert!(again.flush_wait(Duration::from_secs(30)));
+    assert_eq!(
+        count_and_sum(&url, &dbs).await,
+        (10_000, expected_sum(10_000), 10_000)
+    );
+}
+
+fn clickhouse_sh(args: &[&str]) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/clickhouse.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("clickhouse.sh");
+    assert!(
+        out.status.success(),
+        "clickhouse.sh {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_stopped_mid_stream_loses_and_doubles_nothing() {
+    // A server of its own, stopped and started again (same data, same port).
+    if seqch_testkit::clickhouse_url().is_none() {
+        return;
+    }
+    let dir = tmp("restart");
+    let run = dir.join("server");
+    let run_s = run.to_str().unwrap();
+    let url = clickhouse_sh(&["start", run_s]);
+    let dbs = fresh_schema(&url).await;
+    let writer = Writer::new(config(&url, &dbs, &dir)).unwrap();
+    let ids: Vec<String> = (0..100_000u64).map(|i| format!("r{i}")).collect();
+    for i in 0..50_000u64 {
+        writer.push(&turn(i, &ids[i as usize])).unwrap();
+    }
+    assert!(writer.flush_wait(Duration::from_secs(60)));
+    clickhouse_sh(&["stop", run_s]);
+    for i in 50_000..100_000u64 {
+        while writer.push(&turn(i, &ids[i as usize])).is_err() {
+            std::thread::sleep(Duration::from_millis(5)); // the queue is full: the caller may retry
+        }
+    }
+    assert!(writer.flush_wait(Duration::from_secs(60)));
+    let down = writer.stats();
+    assert!(
+        down.spooled >= 50_000 - down.inserted.saturating_sub(50_000),
+        "{down:?}"
+    );
+    assert!(down.spool_bytes > 0, "{down:?}");
+
+    assert_eq!(
+        clickhouse_sh(&["start", run_s]),
+        url,
+        "the server came back on its port"
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while writer.stats().spool_bytes > 0 && Instant::now() < deadline {
+        writer.flush_wait(Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let up = writer.stats();
+    assert_eq!(up.spool_bytes, 0, "{up:?}");
+    assert_eq!(up.inserted, 100_000, "{up:?}");
+    assert_eq!(
+        count_and_sum(&url, &dbs).await,
+        (100_000, expected_sum(100_000), 100_000)
+    );
+    drop(writer);
+    clickhouse_sh(&["stop", run_s]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_process_replays_its_spool_once() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let dbs = fresh_schema(&url).await;
+    let dir = tmp("spool");
+    // The first process has no server: everything goes to the spool, then it "dies".
+    {
+        let w = Writer::new(config("http://127.0.0.1:1", &dbs, &dir)).unwrap();
+        for i in 0..3000u64 {
+            let id = format!("s{i}");
+            w.push(&turn(i, &id)).unwrap();
+        }
+        assert!(w.flush_wait(Duration::from_secs(30)));
+        assert_eq!(w.stats().spooled, 3000);
+        std::mem::forget(w); // no goodbye, as a killed process
+    }
+    let spooled: Vec<PathBuf> = std::fs::read_dir(dir.join("spool"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "batch"))
+        .collect();
+    assert!(!spooled.is_empty());
+    let copies: Vec<(PathBuf, Vec<u8>)> = spooled
+        .iter()
+        .map(|p| (p.clone(), std::fs::read(p).unwrap()))
+        .collect();
+
+    let w = Writer::new(config(&url, &dbs, &dir)).unwrap();
+    assert!(w.flush_wait(Duration::from_secs(30)));
+    assert_eq!(w.stats().replayed, 3000);
+    assert_eq!(
+        count_and_sum(&url, &dbs).await,
+        (3000, expected_sum(3000), 3000)
+    );
+    drop(w);
+
+    // A crash between the server's acknowledgement and the spool file's removal replays the
+    // batches again: the deduplication token makes that a no-op in every table and view.
+    for (p, bytes) in &copies {
+        std::fs::write(p, bytes).unwrap();
+    }
+    let w = Writer::new(config(&url, &dbs, &dir)).unwrap();
+    assert!(w.flush_wait(Duration::from_secs(30)));
+    assert_eq!(w.stats().replayed, 3000);
+    assert_eq!(
+        count_and_sum(&url, &dbs).await,
+        (3000, expected_sum(3000), 3000)
+    );
+    let physical = Client::default()
+        .with_url(&url)
+        .query(&dbs.rewrite("SELECT count() FROM agent.turns"))
+        .fetch_one::<u64>()
+        .await
+        .unwrap();
+    assert_eq!(
+        physical, 3000,
+        "the replayed blocks were deduplicated, not merged away later"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_the_server_refuses_for_good_goes_to_dead_letters() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let dbs = Databases::prefixed(&seqch_testkit::unique_name("dead"));
+    let c = Client::default().with_url(&url);
+    c.query(&format!("CREATE DATABASE {}", dbs.agent))
+        .execute()
+        .await
+        .unwrap();
+    // A turns table whose `input_tokens` is a String: every row of the writer mismatches.
+    c.query(&format!(
+        "CREATE TABLE {}.turns (ts_ms UInt64, session_id String, turn_index UInt32, agent String, model String, input_tokens String, \
+         output_tokens UInt32, cached_tokens UInt32, reasoning_tokens UInt32, dur_ms UInt32, cost_usd Float64, stop_reason String, \
+         is_error UInt8, context_window UInt32, context_used_pct Float32, turn_id String, cache_write_tokens UInt32, \
+         cache_write_5m_tokens UInt32, cache_write_1h_tokens UInt32, project_path String) ENGINE = MergeTree ORDER BY ts_ms",
+        dbs.agent
+    ))
+    .execute()
+    .await
+    .unwrap();
+    let dir = tmp("dead");
+    let w = Writer::new(config(&url, &dbs, &dir)).unwrap();
+    for i in 0..10u64 {
+        let id = format!("d{i}");
+        w.push(&turn(i, &id)).unwrap();
+    }
+    assert!(w.flush_wait(Duration::from_secs(30)));
+    let stats = w.stats();
+    assert_eq!(
+        (stats.dead_lettered, stats.inserted, stats.spool_bytes),
+        (10, 0, 0),
+        "{stats:?}"
+    );
+    let messages: Vec<String> = std::fs::read_dir(dir.join("spool/dead"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".error.txt"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert_eq!(messages.len(), 1);
+    assert!(
+        messages[0].contains("column `input_tokens` is String"),
+        "{}",
+        messages[0]
+    );
+    c.query(&format!("DROP DATABASE {} SYNC", dbs.agent))
+        .execute()
+        .await
+        .unwrap();
+}
+
+#[test]
+fn file_mode_writes_one_json_object_per_row() {
+    let dir = tmp("file");
+    let w = Writer::new(WriterConfig {
+        mode: Mode::File,
+        file_dir: dir.join("files"),
+        spool_dir: dir.join("spool"),
+        ..WriterConfig::default()
+    })
+    .unwrap();
+    for i in 0..3u64 {
+        let id = format!("f{i}");
+        w.push(&turn(i, &id)).unwrap();
+    }
+    assert!(w.flush_wait(Duration::from_secs(10)));
+    assert_eq!(w.stats().filed, 3);
+    let text = std::fs::read_to_string(dir.join("files/agent.turns.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[2]["turn_id"], "f2");
+    assert_eq!(rows[2]["input_tokens"], 2);
+    assert_eq!(rows[2]["ts_ms"], 1_794_873_600_002u64);
+    assert!(w.close(Duration::from_secs(5)));
+    assert_eq!(
+        w.push(&turn(9, "late")),
+        Err(seqch_writer::PushError::Closed)
+    );
+}
