@@ -260,6 +260,12 @@ impl Writer {
         self.signal(timeout, Msg::Flush)
     }
 
+    /// Asks the flusher to send what it holds now, without waiting (v1's `seq_ch_flush`).
+    pub fn request_flush(&self) {
+        let (ack, _) = bounded(1);
+        let _ = self.tx.try_send(Msg::Flush(ack));
+    }
+
     fn signal(&self, timeout: Duration, msg: fn(Sender<()>) -> Msg) -> bool {
         let deadline = Instant::now() + timeout;
         let (ack_tx, ack_rx) = bounded(1);

@@ -1,0 +1,2 @@
+/* The generated header, from the repository's include/ directory. */
+#include "../../../../include/seqch.h"

@@ -1,0 +1,85 @@
+// A thin Swift wrapper over libseqch's v2 C ABI.
+//
+//   let writer = try SeqchWriter(url: "http://127.0.0.1:8123")
+//   writer.pushTurn(sessionID: "s1", agent: "claude", model: "claude-opus-4-6", turnID: "m1:r1",
+//                   tsMs: 1_794_873_600_000, inputTokens: 1000, outputTokens: 50)
+//   _ = writer.flush(timeoutMs: 10_000)
+import CSeqch
+
+public enum SeqchError: Error {
+    case open(String)
+}
+
+/// The result of a push: taken, or why not.
+public enum PushResult: Int32 {
+    case ok = 0, refusedFull = 1, closed = 2, invalidArgument = 3, timeout = 4, panic = 5, error = 6
+}
+
+func lastError() -> String {
+    let n = seq_ch_last_error(nil, 0)
+    var buf = [CChar](repeating: 0, count: n + 1)
+    _ = seq_ch_last_error(&buf, buf.count)
+    return String(cString: buf)
+}
+
+/// Runs `body` with the UTF-8 bytes of each string as `seq_ch_str` (valid only inside `body`).
+func withStrs<R>(_ strings: [String], _ body: ([seq_ch_str]) -> R) -> R {
+    var utf8 = strings.map { Array($0.utf8) }
+    func go(_ i: Int, _ acc: [seq_ch_str]) -> R {
+        if i == utf8.count { return body(acc) }
+        return utf8[i].withUnsafeBufferPointer { p in
+            go(i + 1, acc + [seq_ch_str(ptr: p.baseAddress, len: p.count)])
+        }
+    }
+    return go(0, [])
+}
+
+public final class SeqchWriter {
+    private let handle: OpaquePointer
+
+    /// Opens a writer; an empty `url` takes SEQ_CH_URL and the rest of the environment.
+    public init(url: String = "", databasePrefix: String = "") throws {
+        var out: OpaquePointer? = nil
+        let rc: Int32 = withStrs([url, databasePrefix]) { s in
+            var cfg = seq_ch_config()
+            cfg.struct_size = UInt32(MemoryLayout<seq_ch_config>.size)
+            cfg.url = s[0]
+            cfg.database_prefix = s[1]
+            return seq_ch_open(&cfg, &out)
+        }
+        guard rc == 0, let h = out else { throw SeqchError.open(lastError()) }
+        handle = h
+    }
+
+    deinit {
+        _ = seq_ch_close(handle, 5000)
+        seq_ch_writer_destroy(handle)
+    }
+
+    /// Hands one model call over; never blocks.
+    @discardableResult
+    public func pushTurn(sessionID: String, agent: String, model: String, turnID: String, tsMs: UInt64,
+                         inputTokens: UInt32, outputTokens: UInt32, cachedTokens: UInt32 = 0,
+                         costUSD: Double = 0, projectPath: String = "") -> PushResult {
+        withStrs([sessionID, agent, model, turnID, projectPath, ""]) { s in
+            var t = seq_ch_turn()
+            t.ts_ms = tsMs
+            t.session_id = s[0]
+            t.agent = s[1]
+            t.model = s[2]
+            t.turn_id = s[3]
+            t.project_path = s[4]
+            t.stop_reason = s[5]
+            t.input_tokens = inputTokens
+            t.output_tokens = outputTokens
+            t.cached_tokens = cachedTokens
+            t.cost_usd = costUSD
+            return PushResult(rawValue: seq_ch_try_push_turn(handle, &t)) ?? .error
+        }
+    }
+
+    /// True when everything pushed so far is in ClickHouse, spooled or filed.
+    public func flush(timeoutMs: UInt32) -> Bool {
+        seq_ch_flush_wait(handle, timeoutMs) == 0
+    }
+}

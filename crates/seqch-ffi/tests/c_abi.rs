@@ -1,0 +1,225 @@
+//! C programs against the built `libseqch.so` and a real server: a `dlopen` caller using the
+//! exact v1 function-pointer types pushes to every v1 table, and a v2 caller exercises result
+//! codes and bad input; the rows are asserted in ClickHouse. The C and C++ examples are
+//! compiled and run too.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clickhouse::Client;
+use seqch_writer::schema::{self, Databases};
+
+/// The directory of `libseqch.so`: the profile directory this test binary was built in.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+    assert!(
+        dir.join("libseqch.so").exists() || dir.join("libseqch.dylib").exists(),
+        "libseqch not built in {}",
+        dir.display()
+    );
+    dir
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn compile(compiler: &str, src: &Path, out: &Path, link: &[String]) {
+    let status = Command::new(compiler)
+        .args(["-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(out)
+        .arg(src)
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg("-I")
+        .arg(root().join("bindings/cpp"))
+        .args(link)
+        .status()
+        .unwrap_or_else(|e| panic!("{compiler}: {e}"));
+    assert!(status.success(), "{compiler} failed on {}", src.display());
+}
+
+fn linked() -> Vec<String> {
+    let dir = lib_dir();
+    vec![
+        format!("-L{}", dir.display()),
+        "-lseqch".into(),
+        format!("-Wl,-rpath,{}", dir.display()),
+    ]
+}
+
+fn run(exe: &Path, envs: &[(&str, String)]) -> String {
+    let out = Command::new(exe)
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{} exited {:?}\nstdout: {stdout}\nstderr: {}",
+        exe.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+async fn setup(url: &str) -> (Databases, String, PathBuf) {
+    let prefix = seqch_testkit::unique_name("ffi");
+    let dbs = Databases::prefixed(&prefix);
+    schema::apply(&Client::default().with_url(url), &dbs)
+        .await
+        .expect("schema");
+    let tmp = std::env::temp_dir().join(&prefix);
+    std::fs::create_dir_all(&tmp).unwrap();
+    (dbs, prefix, tmp)
+}
+
+async fn count(url: &str, dbs: &Databases, sql: &str) -> u64 {
+    Client::default()
+        .with_url(url)
+        .query(&dbs.rewrite(sql))
+        .fetch_one()
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+#[tokio::test]
+async fn v1_symbols_through_dlopen_write_every_v1_table() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let (dbs, prefix, tmp) = setup(&url).await;
+    let exe = tmp.join("v1_dlopen");
+    compile(
+        "cc",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/v1_dlopen.c"),
+        &exe,
+        &["-ldl".into()],
+    );
+    let port = url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    let out = run(
+        &exe,
+        &[
+            (
+                "LIBSEQCH",
+                lib_dir().join("libseqch.so").display().to_string(),
+            ),
+            ("SEQCH_TEST_PORT", port),
+            ("SEQCH_TEST_DB", dbs.seq.clone()),
+            ("SEQ_CH_DATABASE_PREFIX", prefix),
+            ("SEQ_CH_SPOOL_DIR", tmp.join("spool").display().to_string()),
+        ],
+    );
+    assert!(out.contains("inserted=900"), "{out}");
+    for (sql, want) in [
+        ("SELECT count() FROM seq.mem_events", 100),
+        ("SELECT countIf(subject IS NULL) FROM seq.mem_events", 50),
+        ("SELECT count() FROM seq.trace_events", 100),
+        ("SELECT count() FROM seq.context", 100),
+        (
+            "SELECT countIf(status = 'finished') FROM hive.supersteps",
+            25,
+        ),
+        ("SELECT count() FROM hive.model_invocations", 100),
+        ("SELECT count() FROM hive.tool_calls", 100),
+        ("SELECT count() FROM agent.sessions FINAL", 100),
+        ("SELECT sum(input_tokens) FROM agent.turns FINAL", 100_000),
+        ("SELECT countIf(ok = 0) FROM agent.tool_calls FINAL", 10),
+    ] {
+        assert_eq!(count(&url, &dbs, sql).await, want, "{sql}");
+    }
+}
+
+#[tokio::test]
+async fn v2_result_codes_and_bad_input() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let (dbs, prefix, tmp) = setup(&url).await;
+    let exe = tmp.join("v2");
+    compile(
+        "cc",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/v2.c"),
+        &exe,
+        &linked(),
+    );
+    let out = run(
+        &exe,
+        &[
+            ("SEQCH_TEST_URL", url.clone()),
+            ("SEQCH_TEST_PREFIX", prefix),
+            ("SEQCH_TEST_SPOOL", tmp.join("spool").display().to_string()),
+        ],
+    );
+    assert!(out.contains("ok"), "{out}");
+    assert_eq!(
+        count(
+            &url,
+            &dbs,
+            "SELECT count() FROM agent.turns FINAL WHERE session_id = 'v2-session'"
+        )
+        .await,
+        1001
+    );
+    assert_eq!(
+        count(
+            &url,
+            &dbs,
+            "SELECT count() FROM agent.turns FINAL WHERE model = '\u{FFFD}\u{FFFD}'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &url,
+            &dbs,
+            "SELECT max(length(input_summary)) FROM agent.tool_calls FINAL"
+        )
+        .await,
+        1 << 20
+    );
+}
+
+#[tokio::test]
+async fn c_and_cpp_examples_run() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let (dbs, prefix, tmp) = setup(&url).await;
+    let envs = [
+        ("SEQ_CH_URL", url.clone()),
+        ("SEQ_CH_DATABASE_PREFIX", prefix),
+        ("SEQ_CH_SPOOL_DIR", tmp.join("spool").display().to_string()),
+    ];
+    compile(
+        "cc",
+        &root().join("examples/c/hello.c"),
+        &tmp.join("hello_c"),
+        &linked(),
+    );
+    assert!(run(&tmp.join("hello_c"), &envs).contains("inserted 3"));
+    compile(
+        "c++",
+        &root().join("examples/cpp/hello.cpp"),
+        &tmp.join("hello_cpp"),
+        &linked(),
+    );
+    assert!(run(&tmp.join("hello_cpp"), &envs).contains("inserted 3"));
+    assert_eq!(
+        count(
+            &url,
+            &dbs,
+            "SELECT count() FROM agent.turns FINAL WHERE session_id LIKE 'example-%'"
+        )
+        .await,
+        6
+    );
+}
