@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
+use crossbeam_queue::ArrayQueue;
 use seqch_rows::Table;
 use serde::Serialize;
 
@@ -136,6 +137,8 @@ enum Msg {
 
 struct Shared {
     config: WriterConfig,
+    /// Encoding buffers the flusher hands back, so that a push in steady state allocates nothing.
+    buffers: ArrayQueue<Vec<u8>>,
     tables: Vec<TableInfo>,
     counters: Counters,
     closed: AtomicBool,
@@ -179,8 +182,10 @@ impl Writer {
             })
             .collect();
         let (tx, rx) = bounded(config.queue_capacity.max(1));
+        let buffers = ArrayQueue::new(config.queue_capacity.clamp(1, 65_536));
         let shared = Arc::new(Shared {
             config,
+            buffers,
             tables,
             counters: Counters::default(),
             closed: AtomicBool::new(false),
@@ -230,8 +235,16 @@ impl Writer {
                 }
             }
         }
-        let mut data = Vec::new();
-        let mut json = Vec::new();
+        let mut data = if mode.sends() {
+            self.shared
+                .buffers
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(256))
+        } else {
+            Vec::new()
+        };
+        data.clear();
+        let mut json = Vec::with_capacity(if mode.writes_files() { 512 } else { 0 });
         let encoded = (!mode.sends() || rowbinary::encode(row, &mut data).is_ok())
             && (!mode.writes_files() || serde_json::to_writer(&mut json, row).is_ok());
         if !encoded {
@@ -415,14 +428,9 @@ impl<'a> Flusher<'a> {
             }
             match rx.recv_deadline(wake) {
                 Ok(Msg::Row { table, data, json }) => {
-                    let p = &mut self.pending[table];
-                    p.rows += 1;
-                    p.data.extend_from_slice(&data);
-                    p.json.extend_from_slice(&json);
-                    if !json.is_empty() {
-                        p.json.push(b'\n');
-                    }
-                    p.since.get_or_insert(now);
+                    self.take(table, data, json);
+                    self.pending[table].since.get_or_insert(now);
+                    let p = &self.pending[table];
                     let c = &self.shared.config;
                     if p.rows as usize >= c.batch_rows
                         || p.data.len().max(p.json.len()) >= c.batch_bytes
@@ -438,13 +446,7 @@ impl<'a> Flusher<'a> {
                 Ok(Msg::Close(ack)) => {
                     // Rows pushed before the close flag was seen are still queued: take them.
                     while let Ok(Msg::Row { table, data, json }) = rx.try_recv() {
-                        let p = &mut self.pending[table];
-                        p.rows += 1;
-                        p.data.extend_from_slice(&data);
-                        p.json.extend_from_slice(&json);
-                        if !json.is_empty() {
-                            p.json.push(b'\n');
-                        }
+                        self.take(table, data, json);
                     }
                     self.seal_all();
                     self.replay();
@@ -467,6 +469,20 @@ impl<'a> Flusher<'a> {
                     return;
                 }
             }
+        }
+    }
+
+    /// Appends a pushed row to its table's batch and hands its buffer back to the producers.
+    fn take(&mut self, table: usize, data: Vec<u8>, json: Vec<u8>) {
+        let p = &mut self.pending[table];
+        p.rows += 1;
+        p.data.extend_from_slice(&data);
+        p.json.extend_from_slice(&json);
+        if !json.is_empty() {
+            p.json.push(b'\n');
+        }
+        if data.capacity() > 0 && data.capacity() <= 64 << 10 {
+            let _ = self.shared.buffers.push(data);
         }
     }
 
