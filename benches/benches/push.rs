@@ -24,9 +24,12 @@ fn row(i: u64) -> Turn<'static> {
     }
 }
 
+/// An owned copy of the row's fields, as the original C++ writer kept them.
+type OwnedTurn = (u64, String, String, String, u32, u32, String);
+
 /// The original design: owned copies under one lock, drained by a thread every 100 ms.
 struct MutexVec {
-    rows: Mutex<Vec<(u64, String, String, String, u32, u32, String)>>,
+    rows: Mutex<Vec<OwnedTurn>>,
 }
 
 impl MutexVec {
