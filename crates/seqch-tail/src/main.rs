@@ -1,5 +1,7 @@
 //! `seqch-tail`: tails Claude Code and Codex logs into ClickHouse, and the seqch command line.
 
+mod checkpoint;
+mod daemon;
 mod report_cmd;
 mod schema_cmd;
 mod server;
@@ -33,6 +35,8 @@ enum Command {
     },
     /// Run an analytics query against ClickHouse.
     Report(report_cmd::ReportArgs),
+    /// Tail the logs into ClickHouse (or files), exactly once; `--once` for one pass.
+    Run(daemon::RunArgs),
 }
 
 fn main() -> Result<()> {
@@ -48,5 +52,6 @@ fn main() -> Result<()> {
         Command::Summary(args) => summary_cmd::run(&args),
         Command::Schema { command, server } => schema_cmd::run(&command, &server),
         Command::Report(args) => report_cmd::run(&args),
+        Command::Run(args) => daemon::run(&args),
     }
 }

@@ -159,7 +159,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let bytes = rt
         .block_on(async { q.fetch_bytes(format)?.collect().await })
         .map_err(|e| anyhow::anyhow!(explain(&e.to_string())))
-        .with_context(|| format!("report {file} on {}", args.server.url))?;
+        .with_context(|| format!("report {file} on {}", args.server.url()))?;
     let text = String::from_utf8_lossy(&bytes);
     if args.json {
         print!("{text}");

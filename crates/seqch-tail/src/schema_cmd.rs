@@ -27,12 +27,12 @@ pub fn run(cmd: &SchemaCommand, server: &ServerArgs) -> Result<()> {
                 let applied = schema::apply(&client, &dbs)
                     .await
                     .map_err(|e| anyhow::anyhow!(explain(&e.to_string())))
-                    .with_context(|| format!("applying the schema on {}", server.url))?;
+                    .with_context(|| format!("applying the schema on {}", server.url()))?;
                 if applied.is_empty() {
                     println!(
                         "schema is up to date ({} migrations) on {}",
                         schema::MIGRATIONS.len(),
-                        server.url
+                        server.url()
                     );
                 } else {
                     for m in &applied {
@@ -44,7 +44,7 @@ pub fn run(cmd: &SchemaCommand, server: &ServerArgs) -> Result<()> {
                 let status = schema::status(&client, &dbs)
                     .await
                     .map_err(|e| anyhow::anyhow!(explain(&e.to_string())))
-                    .with_context(|| format!("reading the schema status on {}", server.url))?;
+                    .with_context(|| format!("reading the schema status on {}", server.url()))?;
                 let mut t = Table::new(["Migration", "State"]);
                 for s in &status {
                     let state = match (&s.applied, s.edited()) {

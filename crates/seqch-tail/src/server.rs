@@ -6,14 +6,9 @@ use seqch_writer::schema::Databases;
 
 #[derive(Args, Debug, Clone)]
 pub struct ServerArgs {
-    /// ClickHouse HTTP URL.
-    #[arg(
-        long,
-        global = true,
-        env = "SEQ_CH_URL",
-        default_value = "http://127.0.0.1:8123"
-    )]
-    pub url: String,
+    /// ClickHouse HTTP URL [default: http://127.0.0.1:8123].
+    #[arg(long, global = true, env = "SEQ_CH_URL")]
+    pub url: Option<String>,
     /// ClickHouse user.
     #[arg(long, global = true, env = "SEQ_CH_USER")]
     pub user: Option<String>,
@@ -26,8 +21,12 @@ pub struct ServerArgs {
 }
 
 impl ServerArgs {
+    pub fn url(&self) -> &str {
+        self.url.as_deref().unwrap_or("http://127.0.0.1:8123")
+    }
+
     pub fn client(&self) -> Client {
-        let mut c = Client::default().with_url(&self.url);
+        let mut c = Client::default().with_url(self.url());
         if let Some(u) = &self.user {
             c = c.with_user(u);
         }

@@ -116,7 +116,7 @@ fn grouped<'a>(
     out
 }
 
-fn print_tables(summary: &Summary, by: By, out: &mut dyn Write) -> Result<()> {
+pub fn print_tables(summary: &Summary, by: By, out: &mut dyn Write) -> Result<()> {
     let usage = summary.usage();
     let sessions: Vec<SessionRow> = summary.sessions();
     let (heads, rows): (Vec<&str>, BTreeMap<Vec<String>, Totals>) = match by {

@@ -293,6 +293,14 @@ impl Writer {
     /// it was counted as pushed but not as inserted or spooled).
     pub fn close(&self, timeout: Duration) -> bool {
         self.shared.closed.store(true, Relaxed);
+        if self
+            .thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+        {
+            return true; // closed before
+        }
         let done = self.signal(timeout, Msg::Close);
         if done && let Some(t) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = t.join();

@@ -1,0 +1,387 @@
+//! `seqch-tail run`: the ingest daemon. Watches both agents' log trees, feeds new complete lines
+//! to the parser and the rows to the writer, and checkpoints each file's offset only after the
+//! writer has acknowledged every row so far (inserted or durably spooled).
+//!
+//! Exactly once: on start, the parser's state is re-derived by feeding every file from 0 up to
+//! its checkpoint into a `NullSink`; lines after the checkpoint are read again and their rows
+//! emitted again with the same keys, which the tables (ReplacingMergeTree on the row ids) and
+//! the views (over `FINAL`) absorb. So after `kill -9` at any moment and a restart, the tables
+//! hold what one clean pass would have written.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use seqch_parse::sources::{self, LogFile};
+use seqch_parse::{Agent, FileId, NullSink, Parser, Prices, Sink, Summary};
+use seqch_rows::{RateLimit, Session, ToolCall, Turn};
+use seqch_writer::{Mode, PushError, Writer, WriterConfig};
+
+use crate::checkpoint::{Checkpoints, FileCheckpoint, Identity};
+use crate::server::ServerArgs;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Process everything present, print a summary and exit.
+    #[arg(long)]
+    once: bool,
+    /// On the first start, begin at the end of existing files instead of backfilling history
+    /// (the choice is stored with the checkpoints).
+    #[arg(long)]
+    from_now: bool,
+    /// Claude Code projects directory (repeatable; default: $CLAUDE_CONFIG_DIR/projects or ~/.claude/projects).
+    #[arg(long = "claude-dir")]
+    claude_dirs: Vec<PathBuf>,
+    /// Codex sessions directory (default: $CODEX_HOME/sessions or ~/.codex/sessions).
+    #[arg(long)]
+    codex_dir: Option<PathBuf>,
+    /// Checkpoints, spool and files (default: $XDG_STATE_HOME/seqch or ~/.local/state/seqch).
+    #[arg(long, env = "SEQCH_STATE_DIR")]
+    state_dir: Option<PathBuf>,
+    /// Where rows go: http, file, mirror, off (default: http when a server is configured, else
+    /// file: JSONEachRow files under the state directory).
+    #[arg(long, value_parser = parse_mode)]
+    mode: Option<Mode>,
+    /// How often known files are checked for new lines.
+    #[arg(long, default_value_t = 200)]
+    poll_ms: u64,
+    /// How often the directories are walked for new files.
+    #[arg(long, default_value_t = 3000)]
+    rescan_ms: u64,
+    /// Calls still waiting for more lines are written after the files have been quiet this long.
+    #[arg(long, default_value_t = 500)]
+    grace_ms: u64,
+    #[command(flatten)]
+    server: ServerArgs,
+}
+
+fn parse_mode(s: &str) -> Result<Mode, String> {
+    Mode::parse(s).ok_or_else(|| format!("unknown mode {s:?} (http, file, mirror, off)"))
+}
+
+fn default_state_dir() -> PathBuf {
+    std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("seqch")
+}
+
+/// Hands rows to the writer, waiting while its queue is full (the log files are the durable
+/// buffer, so the tailer slows down instead of dropping), and to the summary of `--once`.
+struct Rows<'a> {
+    writer: &'a Writer,
+    summary: Option<&'a mut Summary>,
+}
+
+fn push<R: serde::Serialize + seqch_rows::Table>(writer: &Writer, row: &R) {
+    loop {
+        match writer.push(row) {
+            Ok(()) => return,
+            Err(PushError::Full) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => {
+                tracing::error!("row not written: {e}");
+                return;
+            }
+        }
+    }
+}
+
+impl Sink for Rows<'_> {
+    fn turn(&mut self, t: &Turn<'_>, replaces: Option<&Turn<'_>>) {
+        push(self.writer, t);
+        if let Some(s) = self.summary.as_deref_mut() {
+            s.turn(t, replaces);
+        }
+    }
+    fn tool_call(&mut self, c: &ToolCall<'_>) {
+        push(self.writer, c);
+        if let Some(s) = self.summary.as_deref_mut() {
+            s.tool_call(c);
+        }
+    }
+    fn rate_limit(&mut self, r: &RateLimit<'_>) {
+        push(self.writer, r);
+    }
+    fn session(&mut self, s: &Session<'_>) {
+        push(self.writer, s);
+        if let Some(sum) = self.summary.as_deref_mut() {
+            sum.session(s);
+        }
+    }
+}
+
+struct Tracked {
+    agent: Agent,
+    id: FileId,
+    identity: Identity,
+    /// Just past the last complete line fed to the parser.
+    offset: u64,
+}
+
+struct Tailer {
+    parser: Parser,
+    files: BTreeMap<PathBuf, Tracked>,
+    claude_dirs: Vec<PathBuf>,
+    codex_dir: PathBuf,
+    buf: Vec<u8>,
+}
+
+/// Reads `[from, to)` of a file (whole, decompressed, for `.zst`).
+fn read_range(path: &Path, from: u64, to: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    buf.clear();
+    if path.extension().is_some_and(|e| e == "zst") {
+        let all = sources::read_log(path)?;
+        buf.extend_from_slice(&all[(from as usize).min(all.len())..]);
+        return Ok(());
+    }
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(from))?;
+    f.take(to.saturating_sub(from)).read_to_end(buf)?;
+    Ok(())
+}
+
+impl Tailer {
+    fn discover(&self) -> Vec<LogFile> {
+        let mut files = sources::claude_files(&self.claude_dirs);
+        files.extend(sources::codex_files(&self.codex_dir));
+        files.retain(|f| !self.files.contains_key(&f.path));
+        files
+    }
+
+    /// Starts tracking files: from their checkpoint (re-deriving the parser's state from the
+    /// lines before it), from their end (`--from-now` on a first start), or from 0.
+    fn track(&mut self, found: Vec<LogFile>, checkpoints: &Checkpoints, prime_to_end: bool) {
+        let ids: Vec<FileId> = found
+            .iter()
+            .map(|f| self.parser.open(f.agent, &f.path))
+            .collect();
+        for (f, id) in found.into_iter().zip(ids) {
+            let Ok((identity, len)) = Identity::of(&f.path) else {
+                continue;
+            };
+            let start = match checkpoints.files.get(&f.path) {
+                Some(c) if c.identity.same_file(&identity) && c.offset <= len => c.offset,
+                _ if prime_to_end => {
+                    let mut all = Vec::new();
+                    let _ = read_range(&f.path, 0, len, &mut all);
+                    memchr::memrchr(b'\n', &all).map_or(0, |i| i as u64 + 1)
+                }
+                _ => 0,
+            };
+            if start > 0 && read_range(&f.path, 0, start, &mut self.buf).is_ok() {
+                self.parser.feed(id, 0, &mut self.buf, &mut NullSink);
+            }
+            self.files.insert(
+                f.path,
+                Tracked {
+                    agent: f.agent,
+                    id,
+                    identity,
+                    offset: start,
+                },
+            );
+        }
+    }
+
+    /// Reads what every file gained; returns the bytes fed.
+    fn pass(&mut self, sink: &mut dyn Sink) -> u64 {
+        let mut fed = 0;
+        let mut gone = Vec::new();
+        for (path, t) in self.files.iter_mut() {
+            let Ok(meta) = std::fs::metadata(path) else {
+                gone.push(path.clone());
+                continue;
+            };
+            let len = meta.len();
+            if len == t.offset && path.extension().is_none_or(|e| e != "zst") {
+                continue;
+            }
+            let Ok((identity, len)) = Identity::of(path) else {
+                continue;
+            };
+            if !t.identity.same_file(&identity) || len < t.offset {
+                // Replaced or truncated: a new file under the old name, read from 0.
+                t.id = self.parser.open(t.agent, path);
+                t.offset = 0;
+            }
+            t.identity = identity;
+            if path.extension().is_some_and(|e| e == "zst") && t.offset > 0 {
+                continue; // compressed files are cold: read once
+            }
+            if len <= t.offset || read_range(path, t.offset, len, &mut self.buf).is_err() {
+                continue;
+            }
+            let used = self.parser.feed(t.id, t.offset, &mut self.buf, sink) as u64;
+            t.offset += if path.extension().is_some_and(|e| e == "zst") {
+                len.max(used)
+            } else {
+                used
+            };
+            fed += used;
+        }
+        for path in gone {
+            self.files.remove(&path);
+        }
+        fed
+    }
+
+    fn checkpoints(&self, from_now: bool) -> Checkpoints {
+        Checkpoints {
+            version: 1,
+            from_now,
+            files: self
+                .files
+                .iter()
+                .map(|(p, t)| {
+                    (
+                        p.clone(),
+                        FileCheckpoint {
+                            identity: t.identity,
+                            offset: t.offset,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+pub fn run(args: &RunArgs) -> Result<()> {
+    let state_dir = args.state_dir.clone().unwrap_or_else(default_state_dir);
+    let checkpoint_path = state_dir.join("checkpoints.json");
+    let saved = Checkpoints::load(&checkpoint_path)?;
+    let first_start = saved.is_none();
+    let checkpoints = saved.unwrap_or_default();
+    let from_now = if first_start {
+        args.from_now
+    } else {
+        checkpoints.from_now
+    };
+
+    let mut config = WriterConfig::from_env();
+    config.spool_dir = state_dir.join("spool");
+    config.file_dir = state_dir.join("files");
+    if let Some(url) = &args.server.url {
+        config.url = url.clone();
+        config.mode = Mode::Http;
+    }
+    if let Some(mode) = args.mode {
+        config.mode = mode;
+    }
+    config.user = args.server.user.clone().or(config.user);
+    config.password = args.server.password.clone().or(config.password);
+    config.databases = args.server.databases();
+    let (mode, url, files_dir) = (config.mode, config.url.clone(), config.file_dir.clone());
+    let writer = Writer::new(config).context("starting the writer")?;
+
+    let mut tailer = Tailer {
+        parser: Parser::new(Prices::embedded()),
+        files: BTreeMap::new(),
+        claude_dirs: if args.claude_dirs.is_empty() {
+            sources::default_claude_dirs()
+        } else {
+            args.claude_dirs.clone()
+        },
+        codex_dir: args
+            .codex_dir
+            .clone()
+            .unwrap_or_else(sources::default_codex_dir),
+        buf: Vec::new(),
+    };
+    let found = tailer.discover();
+    tailer.track(found, &checkpoints, first_start && from_now);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, stop.clone()).context("installing signal handlers")?;
+    }
+
+    let mut summary = args.once.then(|| Summary::new(jiff::tz::TimeZone::UTC));
+    let started = Instant::now();
+    let (poll, rescan, grace) = (
+        Duration::from_millis(args.poll_ms),
+        Duration::from_millis(args.rescan_ms),
+        Duration::from_millis(args.grace_ms),
+    );
+    let (mut last_read, mut last_rescan, mut last_checkpoint) =
+        (Instant::now(), Instant::now(), Instant::now());
+    let (mut quiet_flushed, mut dirty) = (false, true);
+    loop {
+        let mut rows = Rows {
+            writer: &writer,
+            summary: summary.as_mut(),
+        };
+        let fed = tailer.pass(&mut rows);
+        let now = Instant::now();
+        if fed > 0 {
+            last_read = now;
+            quiet_flushed = false;
+            dirty = true;
+        }
+        let done = args.once || stop.load(Ordering::Relaxed);
+        if done || (!quiet_flushed && now - last_read >= grace) {
+            tailer.parser.finish(&mut rows);
+            quiet_flushed = true;
+        } else {
+            tailer.parser.flush_sessions(&mut rows);
+        }
+        if (dirty && now - last_checkpoint >= Duration::from_secs(1)) || done {
+            // Checkpoints only move once every row so far is inserted or spooled.
+            if writer.flush_wait(Duration::from_secs(60)) {
+                tailer.checkpoints(from_now).save(&checkpoint_path)?;
+                last_checkpoint = now;
+                dirty = false;
+            } else {
+                tracing::warn!("the writer did not acknowledge within 60 s; checkpoints kept");
+            }
+        }
+        if done {
+            break;
+        }
+        if now - last_rescan >= rescan {
+            let found = tailer.discover();
+            tailer.track(found, &Checkpoints::default(), false);
+            last_rescan = now;
+        }
+        std::thread::sleep(poll);
+    }
+    let closed = writer.close(Duration::from_secs(30));
+    let stats = writer.stats();
+    if let Some(summary) = summary {
+        crate::summary_cmd::print_tables(
+            &summary,
+            crate::summary_cmd::By::Day,
+            &mut std::io::stdout(),
+        )?;
+        let target = match mode {
+            Mode::Http => format!("ClickHouse at {url}"),
+            Mode::Mirror => format!("ClickHouse at {url} and {}", files_dir.display()),
+            Mode::File => format!("JSONEachRow files in {}", files_dir.display()),
+            Mode::Off => "nowhere (mode off)".into(),
+        };
+        println!(
+            "\n{} files in {:.1} s: {} rows written to {target} ({} inserted, {} spooled, {} refused)",
+            tailer.files.len(),
+            started.elapsed().as_secs_f64(),
+            stats.inserted.max(stats.filed),
+            stats.inserted,
+            stats.spooled,
+            stats.refused,
+        );
+        let skipped = tailer.parser.skipped().by_reason();
+        if !skipped.is_empty() {
+            println!("skipped lines: {skipped:?}");
+        }
+    }
+    anyhow::ensure!(
+        closed,
+        "the writer did not finish within 30 s: rows may remain only in the spool"
+    );
+    Ok(())
+}
