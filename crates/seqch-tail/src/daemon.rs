@@ -252,6 +252,47 @@ impl Tailer {
     }
 }
 
+/// Watches the log trees; each event sends `true` when it may mean a new file or lost events.
+fn watch(
+    tailer: &Tailer,
+    hints: crossbeam_channel::Sender<bool>,
+) -> Option<notify::RecommendedWatcher> {
+    use notify::{EventKind, RecursiveMode, Watcher};
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let rescan = match &event {
+            Ok(e) => {
+                e.need_rescan()
+                    || matches!(
+                        e.kind,
+                        EventKind::Create(_)
+                            | EventKind::Modify(notify::event::ModifyKind::Name(_))
+                    )
+            }
+            Err(_) => true,
+        };
+        let _ = hints.send(rescan);
+    })
+    .map_err(|e| tracing::warn!("file events unavailable, polling only: {e}"))
+    .ok()?;
+    let archived = tailer
+        .codex_dir
+        .parent()
+        .map(|p| p.join("archived_sessions"));
+    for dir in tailer
+        .claude_dirs
+        .iter()
+        .chain([&tailer.codex_dir])
+        .chain(archived.as_ref())
+    {
+        if dir.exists()
+            && let Err(e) = watcher.watch(dir, RecursiveMode::Recursive)
+        {
+            tracing::warn!("cannot watch {}: {e}; polling it", dir.display());
+        }
+    }
+    Some(watcher)
+}
+
 pub fn run(args: &RunArgs) -> Result<()> {
     let state_dir = args.state_dir.clone().unwrap_or_else(default_state_dir);
     let checkpoint_path = state_dir.join("checkpoints.json");
@@ -302,6 +343,11 @@ pub fn run(args: &RunArgs) -> Result<()> {
         signal_hook::flag::register(signal, stop.clone()).context("installing signal handlers")?;
     }
 
+    // File events are hints that shorten the wait; the polling and rescans below stay the
+    // source of truth (events get lost, coalesced, or never come on some filesystems).
+    let (hint_tx, hints) = crossbeam_channel::unbounded::<bool>();
+    let _watcher = (!args.once).then(|| watch(&tailer, hint_tx)).flatten();
+
     let mut summary = args.once.then(|| Summary::new(jiff::tz::TimeZone::UTC));
     let started = Instant::now();
     let (poll, rescan, grace) = (
@@ -344,12 +390,20 @@ pub fn run(args: &RunArgs) -> Result<()> {
         if done {
             break;
         }
-        if now - last_rescan >= rescan {
+        // Wait for the next poll, or less when a file event comes; a creation or an overflowed
+        // event queue asks for a rescan now.
+        let mut rescan_now = false;
+        if let Ok(r) = hints.recv_timeout(poll) {
+            rescan_now = r;
+            while let Ok(r) = hints.try_recv() {
+                rescan_now |= r;
+            }
+        }
+        if rescan_now || now - last_rescan >= rescan {
             let found = tailer.discover();
             tailer.track(found, &Checkpoints::default(), false);
             last_rescan = now;
         }
-        std::thread::sleep(poll);
     }
     let closed = writer.close(Duration::from_secs(30));
     let stats = writer.stats();
