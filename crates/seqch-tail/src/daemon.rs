@@ -64,14 +64,6 @@ fn parse_mode(s: &str) -> Result<Mode, String> {
     Mode::parse(s).ok_or_else(|| format!("unknown mode {s:?} (http, file, mirror, off)"))
 }
 
-fn default_state_dir() -> PathBuf {
-    std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("seqch")
-}
-
 /// Hands rows to the writer, waiting while its queue is full (the log files are the durable
 /// buffer, so the tailer slows down instead of dropping), and to the summary of `--once`.
 struct Rows<'a> {
@@ -252,6 +244,26 @@ impl Tailer {
     }
 }
 
+/// The counters `seqch-tail status` shows (best effort: a status that cannot be written only
+/// leaves `status` without counters).
+fn save_status(state_dir: &Path, mode: Mode, target: &str, writer: &Writer) {
+    let status = crate::state_cmd::DaemonStatus {
+        pid: std::process::id(),
+        updated_unix_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64),
+        mode: format!("{mode:?}").to_lowercase(),
+        target: target.to_owned(),
+        writer: writer.stats(),
+    };
+    if let Ok(bytes) = serde_json::to_vec(&status) {
+        let tmp = state_dir.join("status.json.tmp");
+        if std::fs::write(&tmp, bytes).is_ok() {
+            let _ = std::fs::rename(&tmp, state_dir.join("status.json"));
+        }
+    }
+}
+
 /// Watches the log trees; each event sends `true` when it may mean a new file or lost events.
 fn watch(
     tailer: &Tailer,
@@ -294,7 +306,10 @@ fn watch(
 }
 
 pub fn run(args: &RunArgs) -> Result<()> {
-    let state_dir = args.state_dir.clone().unwrap_or_else(default_state_dir);
+    let state_dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(crate::state_cmd::default_state_dir);
     let checkpoint_path = state_dir.join("checkpoints.json");
     let saved = Checkpoints::load(&checkpoint_path)?;
     let first_start = saved.is_none();
@@ -319,6 +334,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
     config.password = args.server.password.clone().or(config.password);
     config.databases = args.server.databases();
     let (mode, url, files_dir) = (config.mode, config.url.clone(), config.file_dir.clone());
+    let target = match mode {
+        Mode::Http => format!("ClickHouse at {url}"),
+        Mode::Mirror => format!("ClickHouse at {url} and {}", files_dir.display()),
+        Mode::File => format!("JSONEachRow files in {}", files_dir.display()),
+        Mode::Off => "nowhere (mode off)".into(),
+    };
     let writer = Writer::new(config).context("starting the writer")?;
 
     let mut tailer = Tailer {
@@ -381,6 +402,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
             // Checkpoints only move once every row so far is inserted or spooled.
             if writer.flush_wait(Duration::from_secs(60)) {
                 tailer.checkpoints(from_now).save(&checkpoint_path)?;
+                save_status(&state_dir, mode, &target, &writer);
                 last_checkpoint = now;
                 dirty = false;
             } else {
@@ -413,12 +435,6 @@ pub fn run(args: &RunArgs) -> Result<()> {
             crate::summary_cmd::By::Day,
             &mut std::io::stdout(),
         )?;
-        let target = match mode {
-            Mode::Http => format!("ClickHouse at {url}"),
-            Mode::Mirror => format!("ClickHouse at {url} and {}", files_dir.display()),
-            Mode::File => format!("JSONEachRow files in {}", files_dir.display()),
-            Mode::Off => "nowhere (mode off)".into(),
-        };
         println!(
             "\n{} files in {:.1} s: {} rows written to {target} ({} inserted, {} spooled, {} refused)",
             tailer.files.len(),

@@ -5,6 +5,7 @@ mod daemon;
 mod report_cmd;
 mod schema_cmd;
 mod server;
+mod state_cmd;
 mod summary_cmd;
 mod table;
 
@@ -37,6 +38,10 @@ enum Command {
     Report(report_cmd::ReportArgs),
     /// Tail the logs into ClickHouse (or files), exactly once; `--once` for one pass.
     Run(daemon::RunArgs),
+    /// What the daemon has read, what it holds in its spool, and its counters.
+    Status(state_cmd::StatusArgs),
+    /// Send the JSONEachRow files of file mode to ClickHouse.
+    Replay(state_cmd::ReplayArgs),
 }
 
 fn main() -> Result<()> {
@@ -53,5 +58,7 @@ fn main() -> Result<()> {
         Command::Schema { command, server } => schema_cmd::run(&command, &server),
         Command::Report(args) => report_cmd::run(&args),
         Command::Run(args) => daemon::run(&args),
+        Command::Status(args) => state_cmd::status(&args),
+        Command::Replay(args) => state_cmd::replay(&args),
     }
 }

@@ -115,3 +115,75 @@ fn schema_then_reports_give_exact_numbers() {
         post(&url, &format!("DROP DATABASE IF EXISTS {prefix}_{db} SYNC"));
     }
 }
+
+#[test]
+fn file_mode_then_replay_and_status() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let prefix = seqch_testkit::unique_name("replay");
+    let state = std::env::temp_dir().join(&prefix);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let bin = env!("CARGO_BIN_EXE_seqch-tail");
+    let out = Command::new(bin)
+        .args(["run", "--once", "--claude-dir"])
+        .arg(root.join("examples/logs/claude/projects"))
+        .arg("--codex-dir")
+        .arg(root.join("examples/logs/codex/sessions"))
+        .arg("--state-dir")
+        .arg(&state)
+        .env_remove("SEQ_CH_URL")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rows written to JSONEachRow files"));
+
+    assert!(seqch(&url, &prefix, &["schema", "apply"]).0);
+    let files = state.join("files");
+    let copy = state.join("files.copy");
+    std::fs::create_dir_all(&copy).unwrap();
+    for f in std::fs::read_dir(&files).unwrap().flatten() {
+        std::fs::copy(f.path(), copy.join(f.file_name())).unwrap();
+    }
+    let replay = |dir: &std::path::Path| {
+        let (ok, out, err) = seqch(
+            &url,
+            &prefix,
+            &["replay", "--files-dir", dir.to_str().unwrap()],
+        );
+        assert!(ok, "{err}");
+        out
+    };
+    assert!(replay(&files).contains("rows from"));
+    replay(&copy); // the same rows again: deduplicated
+    let count = |sql: &str| -> String {
+        let out = Command::new("curl")
+            .args(["-fsS", &url, "--data-binary", &sql.replace("{p}", &prefix)])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    // The example logs hold 15 calls and 19 tool calls (what `summary` reports for them).
+    assert_eq!(count("SELECT count() FROM {p}_agent.turns FINAL"), "15");
+    assert_eq!(
+        count("SELECT count() FROM {p}_agent.tool_calls FINAL"),
+        "19"
+    );
+
+    let status = Command::new(bin)
+        .args(["status", "--state-dir"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        status.status.success()
+            && text.contains("5 files tracked, 0 behind")
+            && text.contains("filed 63"),
+        "{text}"
+    );
+}

@@ -48,7 +48,7 @@ pub enum WriterError {
 }
 
 /// Counters, readable at any time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Stats {
     /// Rows handed to `push` (taken or not).
     pub pushed: u64,
