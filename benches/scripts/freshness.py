@@ -1,0 +1,29 @@
+#!/usr/bin/env python3
+# Freshness: how long from appending a line to a watched file until its row is queryable.
+# U=<ClickHouse URL> python3 benches/scripts/freshness.py  (after cargo build --release -p seqch-tail)
+import json, os, subprocess, sys, time, urllib.request
+U = os.environ["U"]; P = "fr%d" % os.getpid(); home = "/tmp/freshhome"; state = "/tmp/freshstate"
+subprocess.run(["rm", "-rf", home, state]); os.makedirs(home + "/claude/projects/p"); os.makedirs(home + "/codex/sessions")
+def q(sql):
+    return urllib.request.urlopen(urllib.request.Request(U, data=sql.encode())).read().decode().strip()
+subprocess.run([os.path.join(os.path.dirname(__file__), "../../target/release/seqch-tail"), "schema", "apply", "--url", U, "--database-prefix", P], check=True, capture_output=True)
+d = subprocess.Popen([os.path.join(os.path.dirname(__file__), "../../target/release/seqch-tail"), "run", "--url", U, "--database-prefix", P,
+    "--claude-dir", home + "/claude/projects", "--codex-dir", home + "/codex/sessions", "--state-dir", state],
+    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(1.0)
+f = open(home + "/claude/projects/p/s1.jsonl", "a")
+lat = []
+for i in range(20):
+    line = {"type": "assistant", "sessionId": "s1", "timestamp": "2026-11-24T07:00:%02d.000Z" % i, "requestId": "r%d" % i,
+            "message": {"id": "m%d" % i, "model": "claude-opus-4-6", "stop_reason": "end_turn", "content": [],
+                        "usage": {"input_tokens": 10, "output_tokens": 5}}}
+    t0 = time.time()
+    f.write(json.dumps(line) + "\n"); f.flush()
+    while q("SELECT count() FROM %s_agent.turns WHERE turn_id = 'm%d:r%d'" % (P, i, i)) != "1":
+        time.sleep(0.01)
+        if time.time() - t0 > 10: break
+    lat.append(time.time() - t0)
+    time.sleep(0.2)
+d.terminate(); d.wait()
+lat.sort()
+print("append -> queryable over 20 appends: p50 %.3f s, p95 %.3f s, max %.3f s" % (lat[10], lat[18], lat[-1]))
