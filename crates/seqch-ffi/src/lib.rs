@@ -142,6 +142,9 @@ impl Repairs {
         if s.ptr.is_null() {
             return (s.len == 0).then_some(Cow::Borrowed(""));
         }
+        if s.len > isize::MAX as usize {
+            return None; // no object is that large: a bad length, refused like a NULL pointer
+        }
         // SAFETY: v2 callers pass `len` readable bytes at `ptr`, valid for the call.
         Some(self.text(unsafe { std::slice::from_raw_parts(s.ptr, s.len) }))
     }
@@ -770,6 +773,8 @@ pub unsafe extern "C" fn seq_ch_open(
             set_error("seq_ch_open: NULL config or out");
             return SEQ_CH_INVALID_ARGUMENT;
         }
+        // SAFETY: `out` is a valid pointer to a handle slot; it is NULL unless this succeeds.
+        unsafe { out.write(std::ptr::null_mut()) };
         // SAFETY: the caller passes a config whose first field is its size.
         let size = unsafe { (*cfg).struct_size } as usize;
         if size < std::mem::size_of::<seq_ch_config>() {

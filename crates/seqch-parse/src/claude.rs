@@ -11,7 +11,7 @@ use simd_json::tape::Value;
 use crate::json::{
     BadField, Field, arr_field, bool_field, field, obj_field, str_field, u64_field, write_compact,
 };
-use crate::parser::{Agent, FileId, Shared, Sink, Skip, ToolValues, TurnValues};
+use crate::parser::{Agent, FileId, Shared, Sink, Skip, ToolValues, TurnValues, key_hash};
 use crate::pricing::{ClaudeUsage, DEFAULT_CLAUDE_CONTEXT};
 use crate::redact::summarize_into;
 use crate::skipped::SkipReason;
@@ -39,10 +39,6 @@ const KNOWN_TYPES: &[&str] = &[
 ];
 
 const SYNTHETIC_MODEL: &str = "<synthetic>";
-
-fn hash(s: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(s.as_bytes())
-}
 
 /// Per-file state.
 pub(crate) struct FileState {
@@ -134,7 +130,7 @@ fn read_usage(u: Value<'_, '_>) -> Result<LineUsage, BadField> {
         Some(d) => u64_field(d, "thinking_tokens")?.unwrap_or(0),
         None => 0,
     };
-    let cache_write = creation.max(w5m + w1h);
+    let cache_write = creation.max(w5m.saturating_add(w1h));
     Ok(LineUsage {
         input: u64_field(u, "input_tokens")?.unwrap_or(0),
         cache_read: u64_field(u, "cache_read_input_tokens")?.unwrap_or(0),
@@ -373,7 +369,10 @@ impl Global {
             .prices
             .context_window(a.model)
             .unwrap_or(DEFAULT_CLAUDE_CONTEXT);
-        let input = u.input + u.cache_write + u.cache_read;
+        let input = u
+            .input
+            .saturating_add(u.cache_write)
+            .saturating_add(u.cache_read);
         TurnValues {
             ts_ms: ts,
             session,
@@ -428,7 +427,7 @@ impl Global {
         if a.is_call() {
             let mut key_buf = std::mem::take(&mut self.key);
             a.key(file, offset, &mut key_buf);
-            let k = hash(&key_buf);
+            let k = key_hash(&key_buf);
             if self.counts_as_call(k, a, f) {
                 self.call(shared, f, file, offset, session, ts, a, k, &key_buf, sink);
             }
@@ -448,7 +447,7 @@ impl Global {
             let Some(id) = block.get("id").and_then(|x| x.into_string()) else {
                 continue;
             };
-            let h = hash(id);
+            let h = key_hash(id);
             if !self.tools_seen.insert(h) {
                 continue;
             }
@@ -481,7 +480,7 @@ impl Global {
     /// The sidechain-replay rule: false when this line replays a call already counted from the
     /// main chain. A main-chain line takes over a sidechain call that is not emitted yet.
     fn counts_as_call(&mut self, key: u128, a: &AssistantLine<'_>, f: &mut FileState) -> bool {
-        let Some(mid) = a.message_id.map(hash) else {
+        let Some(mid) = a.message_id.map(key_hash) else {
             return true;
         };
         let Some(&other) = self.by_message.get(&mid) else {
@@ -583,7 +582,7 @@ impl Global {
             let Some(id) = block.get("tool_use_id").and_then(|x| x.into_string()) else {
                 continue;
             };
-            let Some(call) = self.pending_tools.remove(&hash(id)) else {
+            let Some(call) = self.pending_tools.remove(&key_hash(id)) else {
                 continue;
             };
             let failed = block

@@ -16,7 +16,7 @@ use crate::json::{
     BadField, JsonScratch, arr_field, f64_field, field, obj_field, str_field, u64_field,
     write_compact,
 };
-use crate::parser::{Agent, FileId, Shared, Sink, Skip, Sym, ToolValues, TurnValues};
+use crate::parser::{Agent, FileId, Shared, Sink, Skip, Sym, ToolValues, TurnValues, key_hash};
 use crate::pricing::OpenAiUsage;
 use crate::redact::summarize_into;
 use crate::skipped::SkipReason;
@@ -58,10 +58,6 @@ const BARE_ITEM_TYPES: &[&str] = &[
     "agent_message",
 ];
 
-fn hash(s: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(s.as_bytes())
-}
-
 /// The thread id a rollout's file name carries: `rollout-<local time>-<thread>[_<session>].jsonl`.
 pub(crate) fn thread_id_from_path(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
@@ -70,7 +66,7 @@ pub(crate) fn thread_id_from_path(path: &Path) -> Option<String> {
     let rest = stem.strip_prefix("rollout-")?;
     // `YYYY-MM-DDThh-mm-ss-` (20 bytes) or the older `YYYY-MM-DD-`.
     let rest = if rest.len() > 20 && rest.as_bytes()[10] == b'T' {
-        &rest[20..]
+        rest.get(20..)?
     } else {
         rest.get(11..)?
     };
@@ -121,12 +117,12 @@ impl Tokens {
 
     fn plus(&self, o: &Self) -> Self {
         Self {
-            input: self.input + o.input,
-            cached: self.cached + o.cached,
-            cache_write: self.cache_write + o.cache_write,
-            output: self.output + o.output,
-            reasoning: self.reasoning + o.reasoning,
-            total: self.total + o.total,
+            input: self.input.saturating_add(o.input),
+            cached: self.cached.saturating_add(o.cached),
+            cache_write: self.cache_write.saturating_add(o.cache_write),
+            output: self.output.saturating_add(o.output),
+            reasoning: self.reasoning.saturating_add(o.reasoning),
+            total: self.total.saturating_add(o.total),
         }
     }
 
@@ -372,7 +368,7 @@ fn source_name(v: Value<'_, '_>, out: &mut String) {
 }
 
 impl Global {
-    pub(crate) fn register(&mut self, _state: &FileState, path: &Path, _id: FileId) {
+    pub(crate) fn register(&mut self, path: &Path) {
         if let Some(thread) = thread_id_from_path(path) {
             self.files_by_thread
                 .entry(thread)
@@ -583,11 +579,11 @@ impl Global {
                 let dur = obj_field(p, "duration")?.map(|d| {
                     let secs = d.get("secs").and_then(|x| x.as_u64()).unwrap_or(0);
                     let nanos = d.get("nanos").and_then(|x| x.as_u64()).unwrap_or(0);
-                    secs * 1000 + nanos / 1_000_000
+                    secs.saturating_mul(1000).saturating_add(nanos / 1_000_000)
                 });
                 let output = str_field(p, "aggregated_output")?.map(byte_measure);
                 if let (Some(id), Some(code)) = (call_id, code) {
-                    self.resolve(shared, f, hash(id), code == 0, dur, output, ts, sink);
+                    self.resolve(shared, f, key_hash(id), code == 0, dur, output, ts, sink);
                 }
                 Ok(())
             }
@@ -595,7 +591,7 @@ impl Global {
                 let call_id = str_field(p, "call_id")?;
                 let success = field(p, "success").and_then(|x| x.as_bool());
                 if let (Some(id), Some(ok)) = (call_id, success) {
-                    self.resolve(shared, f, hash(id), ok, None, None, ts, sink);
+                    self.resolve(shared, f, key_hash(id), ok, None, None, ts, sink);
                 }
                 Ok(())
             }
@@ -604,7 +600,7 @@ impl Global {
                 let result = field(p, "result");
                 if let (Some(id), Some(result)) = (call_id, result) {
                     let ok = result.get("Ok").is_some() || result.get("ok").is_some();
-                    self.resolve(shared, f, hash(id), ok, None, None, ts, sink);
+                    self.resolve(shared, f, key_hash(id), ok, None, None, ts, sink);
                 }
                 Ok(())
             }
@@ -656,7 +652,7 @@ impl Global {
             return Ok(());
         }
         let usage = match last {
-            Some(l) if l.input + l.output > 0 && prev.plus(&l) == total => l,
+            Some(l) if l.input.saturating_add(l.output) > 0 && prev.plus(&l) == total => l,
             _ => total.minus(&prev),
         };
         if f.has_records || usage.bills_nothing() {
@@ -762,7 +758,7 @@ impl Global {
         self.scratch.push_str(thread);
         self.scratch.push(':');
         self.scratch.push_str(response);
-        if !self.records.insert(hash(&self.scratch)) || usage.bills_nothing() {
+        if !self.records.insert(key_hash(&self.scratch)) || usage.bills_nothing() {
             return Ok(());
         }
         let model = model.map_or(f.model, |m| shared.strings.intern(m));
@@ -809,7 +805,9 @@ impl Global {
                 let resets_at = match field(w, "resets_at") {
                     Some(r) if r.is_str() => r.as_str().and_then(parse_ts_ms).map(|ms| ms / 1000),
                     Some(r) => crate::json::as_u64(r),
-                    None => u64_field(w, "resets_in_seconds")?.map(|s| ts / 1000 + s),
+                    None => {
+                        u64_field(w, "resets_in_seconds")?.map(|s| (ts / 1000).saturating_add(s))
+                    }
                 };
                 emit(name, used, minutes, resets_at);
             } else {
@@ -852,7 +850,7 @@ impl Global {
                     return Ok(());
                 };
                 let stdin_session = self.call_summary(kind, name, p)?;
-                let h = hash(call_id);
+                let h = key_hash(call_id);
                 if f.resolved.contains(&h) || f.calls.contains_key(&h) {
                     return Ok(());
                 }
@@ -920,7 +918,7 @@ impl Global {
                     }
                     None => {}
                 }
-                self.output(shared, f, hash(call_id), ts, sink);
+                self.output(shared, f, key_hash(call_id), ts, sink);
             }
             _ => {}
         }
@@ -1127,6 +1125,8 @@ mod tests {
         );
         assert_eq!(p("rollout-2025-05-10-abc.jsonl").as_deref(), Some("abc"));
         assert_eq!(p("session-alpha.jsonl"), None);
+        // A name whose 20th byte is inside a character gives no id rather than a panic.
+        assert_eq!(p("rollout-2026-02-23T12-54-3xéy.jsonl"), None);
     }
 
     #[test]

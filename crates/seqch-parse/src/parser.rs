@@ -59,6 +59,11 @@ impl Sink for NullSink {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FileId(pub(crate) u32);
 
+/// The 128-bit hash that stands for a key (call, tool call, record) in dedup sets.
+pub(crate) fn key_hash(s: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(s.as_bytes())
+}
+
 /// Index of an interned string; `Sym(0)` is the empty string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub(crate) struct Sym(pub(crate) u32);
@@ -250,26 +255,26 @@ impl Shared {
         replaces: Option<&TurnValues>,
         sink: &mut dyn Sink,
     ) {
-        if replaces.is_none() && !v.priced && v.input + v.output > 0 {
+        if replaces.is_none() && !v.priced && v.input.saturating_add(v.output) > 0 {
             let model = self.strings.get(v.model);
             *self.unpriced.entry(model.to_string()).or_default() += 1;
         }
         let s = &mut self.sessions[v.session as usize];
         if let Some(old) = replaces {
-            s.input -= old.input;
-            s.output -= old.output;
-            s.cached -= old.cached;
-            s.cache_write -= old.cache_write;
-            s.reasoning -= old.reasoning;
+            s.input = s.input.saturating_sub(old.input);
+            s.output = s.output.saturating_sub(old.output);
+            s.cached = s.cached.saturating_sub(old.cached);
+            s.cache_write = s.cache_write.saturating_sub(old.cache_write);
+            s.reasoning = s.reasoning.saturating_sub(old.reasoning);
             s.cost -= old.cost;
         } else {
             s.turns += 1;
         }
-        s.input += v.input;
-        s.output += v.output;
-        s.cached += v.cached;
-        s.cache_write += v.cache_write;
-        s.reasoning += v.reasoning;
+        s.input = s.input.saturating_add(v.input);
+        s.output = s.output.saturating_add(v.output);
+        s.cached = s.cached.saturating_add(v.cached);
+        s.cache_write = s.cache_write.saturating_add(v.cache_write);
+        s.reasoning = s.reasoning.saturating_add(v.reasoning);
         s.cost += v.cost;
         // The session's model is that of its latest call (by time, then turn index).
         if s.model_key.is_none_or(|k| (v.ts_ms, v.turn_index) >= k) {
@@ -430,7 +435,7 @@ impl Parser {
             Agent::Claude => FileState::Claude(claude::FileState::new(path, &mut self.shared)),
             Agent::Codex => {
                 let state = codex::FileState::new(path, &mut self.shared);
-                self.codex.register(&state, path, id);
+                self.codex.register(path);
                 FileState::Codex(Box::new(state))
             }
         });

@@ -140,6 +140,30 @@ fn codex_bad_lines_are_counted_and_skipped() {
 }
 
 #[test]
+fn absurd_token_counts_saturate_instead_of_overflowing() {
+    let max = u64::MAX;
+    let claude = format!(
+        r#"{{"type":"assistant","sessionId":"s1","timestamp":"2026-03-18T09:00:01.000Z","requestId":"r1","message":{{"id":"m1","model":"claude-opus-4-6","usage":{{"input_tokens":{max},"cache_read_input_tokens":{max},"cache_creation_input_tokens":{max},"cache_creation":{{"ephemeral_5m_input_tokens":{max},"ephemeral_1h_input_tokens":{max}}},"output_tokens":{max}}}}}}}"#
+    );
+    let (tables, parser) = run(Agent::Claude, "s1.jsonl", &[claude.into_bytes()]);
+    assert_eq!(parser.skipped().total(), 0);
+    assert_eq!(tables.turns.len(), 1);
+    let codex = [
+        CODEX_GOOD[0].to_owned(),
+        format!(
+            r#"{{"timestamp":"2026-05-11T08:27:22.767Z","type":"event_msg","payload":{{"type":"token_count","info":{{"total_token_usage":{{"input_tokens":{max},"output_tokens":{max},"total_tokens":{max}}},"last_token_usage":{{"input_tokens":{max},"output_tokens":{max},"total_tokens":{max}}}}},"rate_limits":{{"primary":{{"used_percent":1.0,"resets_in_seconds":{max}}}}}}}}}"#
+        ),
+    ];
+    let lines: Vec<Vec<u8>> = codex.iter().map(|l| l.clone().into_bytes()).collect();
+    let (tables, _) = run(
+        Agent::Codex,
+        "rollout-2026-05-11T11-26-55-th-1.jsonl",
+        &lines,
+    );
+    assert_eq!(tables.turns.len(), 1);
+}
+
+#[test]
 fn nulls_are_absent_fields() {
     let line = r#"{"type":"assistant","sessionId":"s1","timestamp":"2026-03-18T09:00:01.000Z","requestId":null,"cwd":null,"message":{"id":"m1","model":"claude-opus-4-6","stop_reason":null,"content":null,"usage":{"input_tokens":10,"cache_read_input_tokens":null,"cache_creation_input_tokens":null,"output_tokens":3,"cache_creation":null}}}"#;
     let (tables, parser) = run(Agent::Claude, "s1.jsonl", &[line.as_bytes().to_vec()]);

@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 pub struct Identity {
     pub dev: u64,
     pub ino: u64,
-    /// xxh3 of the first line (0 while the file has no complete line).
+    /// xxh3 of the first line, or of the first 64 KiB when no line ends there (0 while the
+    /// file has no complete line and is shorter).
     pub head: u64,
 }
 
@@ -28,6 +29,7 @@ impl Identity {
         File::open(path)?.take(64 << 10).read_to_end(&mut head)?;
         let hash = match memchr::memchr(b'\n', &head) {
             Some(nl) => xxhash_rust::xxh3::xxh3_64(&head[..nl]),
+            None if head.len() == 64 << 10 => xxhash_rust::xxh3::xxh3_64(&head),
             None => 0,
         };
         Ok((

@@ -31,6 +31,7 @@ use clap::Args;
 use seqch_parse::sources::{self, LogFile};
 use seqch_parse::{Agent, FileId, NullSink, Parser, Prices, Sink, Summary};
 use seqch_rows::{RateLimit, Session, ToolCall, Turn};
+use seqch_writer::schema::Databases;
 use seqch_writer::{Mode, PushError, Writer, WriterConfig};
 
 use crate::checkpoint::{Checkpoints, FileCheckpoint, Identity};
@@ -58,17 +59,123 @@ pub struct RunArgs {
     /// file: JSONEachRow files under the state directory).
     #[arg(long, value_parser = parse_mode)]
     mode: Option<Mode>,
-    /// How often known files are checked for new lines.
-    #[arg(long, default_value_t = 100)]
-    poll_ms: u64,
-    /// How often the directories are walked for new files.
-    #[arg(long, default_value_t = 3000)]
-    rescan_ms: u64,
-    /// Calls still waiting for more lines are written after the files have been quiet this long.
-    #[arg(long, default_value_t = 300)]
-    grace_ms: u64,
+    /// How often changed files are read [default: 100].
+    #[arg(long)]
+    poll_ms: Option<u64>,
+    /// How often the directories are walked for new files and every file is checked [default: 3000].
+    #[arg(long)]
+    rescan_ms: Option<u64>,
+    /// Calls still waiting for more lines are written after the files have been quiet this long
+    /// [default: 300].
+    #[arg(long)]
+    grace_ms: Option<u64>,
+    /// The configuration file (default: $SEQCH_CONFIG or ~/.config/seqch/config.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
     #[command(flatten)]
     server: ServerArgs,
+}
+
+/// What `run` uses: flags, then environment variables (both through clap), then the
+/// configuration file, then defaults.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Effective {
+    pub config_file: PathBuf,
+    pub url: Option<String>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub database_prefix: Option<String>,
+    pub mode: Option<String>,
+    pub claude_dirs: Vec<PathBuf>,
+    pub codex_dir: PathBuf,
+    pub state_dir: PathBuf,
+    pub poll_ms: u64,
+    pub rescan_ms: u64,
+    pub grace_ms: u64,
+}
+
+impl RunArgs {
+    pub fn effective(&self) -> Result<Effective> {
+        let config_file = crate::config::path(self.config.as_deref());
+        let f = crate::config::load(&config_file)?;
+        let mode = self
+            .mode
+            .map(|m| format!("{m:?}").to_lowercase())
+            .or(f.mode);
+        if let Some(m) = &mode {
+            parse_mode(m).map_err(anyhow::Error::msg)?;
+        }
+        Ok(Effective {
+            url: self.server.url.clone().or(f.url),
+            user: self.server.user.clone().or(f.user),
+            password: self.server.password.clone().or(f.password),
+            database_prefix: self.server.database_prefix.clone().or(f.database_prefix),
+            mode,
+            claude_dirs: if self.claude_dirs.is_empty() {
+                f.claude_dirs.unwrap_or_else(sources::default_claude_dirs)
+            } else {
+                self.claude_dirs.clone()
+            },
+            codex_dir: self
+                .codex_dir
+                .clone()
+                .or(f.codex_dir)
+                .unwrap_or_else(sources::default_codex_dir),
+            state_dir: self
+                .state_dir
+                .clone()
+                .or(f.state_dir)
+                .unwrap_or_else(crate::state_cmd::default_state_dir),
+            poll_ms: self.poll_ms.or(f.poll_ms).unwrap_or(100),
+            rescan_ms: self.rescan_ms.or(f.rescan_ms).unwrap_or(3000),
+            grace_ms: self.grace_ms.or(f.grace_ms).unwrap_or(300),
+            config_file,
+        })
+    }
+}
+
+/// `seqch-tail config`: the effective configuration of `run`, password masked.
+pub fn print_config(args: &RunArgs, json: bool) -> Result<()> {
+    let mut e = args.effective()?;
+    if e.password.is_some() {
+        e.password = Some("********".into());
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&e)?);
+    } else {
+        let exists = if e.config_file.exists() {
+            ""
+        } else {
+            " (not present)"
+        };
+        println!("config file     {}{exists}", e.config_file.display());
+        println!(
+            "url             {}",
+            e.url.as_deref().unwrap_or("(none: file mode)")
+        );
+        println!("user            {}", e.user.as_deref().unwrap_or(""));
+        println!("password        {}", e.password.as_deref().unwrap_or(""));
+        println!(
+            "database prefix {}",
+            e.database_prefix.as_deref().unwrap_or("")
+        );
+        println!(
+            "mode            {}",
+            e.mode
+                .as_deref()
+                .unwrap_or(if e.url.is_some() { "http" } else { "file" })
+        );
+        for d in &e.claude_dirs {
+            println!("claude dir      {}", d.display());
+        }
+        println!("codex dir       {}", e.codex_dir.display());
+        println!("state dir       {}", e.state_dir.display());
+        println!(
+            "poll / rescan / grace  {} / {} / {} ms",
+            e.poll_ms, e.rescan_ms, e.grace_ms
+        );
+    }
+    Ok(())
 }
 
 fn parse_mode(s: &str) -> Result<Mode, String> {
@@ -80,16 +187,24 @@ fn parse_mode(s: &str) -> Result<Mode, String> {
 struct Rows<'a> {
     writer: &'a Writer,
     summary: Option<&'a mut Summary>,
+    /// Set while stopping: a full queue is then given up on (and checkpoints stay put).
+    stop: &'a AtomicBool,
+    gave_up: bool,
 }
 
-fn push<R: serde::Serialize + seqch_rows::Table>(writer: &Writer, row: &R) {
-    loop {
-        match writer.push(row) {
-            Ok(()) => return,
-            Err(PushError::Full) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => {
-                tracing::error!("row not written: {e}");
-                return;
+impl Rows<'_> {
+    fn push<R: serde::Serialize + seqch_rows::Table>(&mut self, row: &R) {
+        loop {
+            match self.writer.push(row) {
+                Ok(()) => return,
+                Err(PushError::Full) if !self.stop.load(Ordering::Relaxed) => {
+                    std::thread::sleep(Duration::from_millis(2))
+                }
+                Err(e) => {
+                    tracing::error!("row not written: {e}");
+                    self.gave_up = true;
+                    return;
+                }
             }
         }
     }
@@ -97,22 +212,22 @@ fn push<R: serde::Serialize + seqch_rows::Table>(writer: &Writer, row: &R) {
 
 impl Sink for Rows<'_> {
     fn turn(&mut self, t: &Turn<'_>, replaces: Option<&Turn<'_>>) {
-        push(self.writer, t);
+        self.push(t);
         if let Some(s) = self.summary.as_deref_mut() {
             s.turn(t, replaces);
         }
     }
     fn tool_call(&mut self, c: &ToolCall<'_>) {
-        push(self.writer, c);
+        self.push(c);
         if let Some(s) = self.summary.as_deref_mut() {
             s.tool_call(c);
         }
     }
     fn rate_limit(&mut self, r: &RateLimit<'_>) {
-        push(self.writer, r);
+        self.push(r);
     }
     fn session(&mut self, s: &Session<'_>) {
-        push(self.writer, s);
+        self.push(s);
         if let Some(sum) = self.summary.as_deref_mut() {
             sum.session(s);
         }
@@ -135,10 +250,14 @@ struct Tailer {
     buf: Vec<u8>,
 }
 
+fn is_zst(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "zst")
+}
+
 /// Reads `[from, to)` of a file (whole, decompressed, for `.zst`).
 fn read_range(path: &Path, from: u64, to: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
     buf.clear();
-    if path.extension().is_some_and(|e| e == "zst") {
+    if is_zst(path) {
         let all = sources::read_log(path)?;
         buf.extend_from_slice(&all[(from as usize).min(all.len())..]);
         return Ok(());
@@ -168,8 +287,11 @@ impl Tailer {
             let Ok((identity, len)) = Identity::of(&f.path) else {
                 continue;
             };
+            // A compressed file is cold: read once, whole; its offset is its compressed length.
+            let zst = is_zst(&f.path);
             let start = match checkpoints.files.get(&f.path) {
                 Some(c) if c.identity.same_file(&identity) && c.offset <= len => c.offset,
+                _ if prime_to_end && zst => len,
                 _ if prime_to_end => {
                     let mut all = Vec::new();
                     let _ = read_range(&f.path, 0, len, &mut all);
@@ -177,7 +299,15 @@ impl Tailer {
                 }
                 _ => 0,
             };
-            if start > 0 && read_range(&f.path, 0, start, &mut self.buf).is_ok() {
+            if start > 0
+                && read_range(
+                    &f.path,
+                    0,
+                    if zst { u64::MAX } else { start },
+                    &mut self.buf,
+                )
+                .is_ok()
+            {
                 self.parser.feed(id, 0, &mut self.buf, &mut NullSink);
             }
             self.files.insert(
@@ -205,7 +335,7 @@ impl Tailer {
                 continue;
             };
             let len = meta.len();
-            if len == t.offset && path.extension().is_none_or(|e| e != "zst") {
+            if len == t.offset {
                 continue;
             }
             let Ok((identity, len)) = Identity::of(path) else {
@@ -217,18 +347,11 @@ impl Tailer {
                 t.offset = 0;
             }
             t.identity = identity;
-            if path.extension().is_some_and(|e| e == "zst") && t.offset > 0 {
-                continue; // compressed files are cold: read once
-            }
             if len <= t.offset || read_range(path, t.offset, len, &mut self.buf).is_err() {
                 continue;
             }
             let used = self.parser.feed(t.id, t.offset, &mut self.buf, sink) as u64;
-            t.offset += if path.extension().is_some_and(|e| e == "zst") {
-                len.max(used)
-            } else {
-                used
-            };
+            t.offset = if is_zst(path) { len } else { t.offset + used };
             fed += used;
         }
         for path in gone {
@@ -324,10 +447,8 @@ fn watch(
 }
 
 pub fn run(args: &RunArgs) -> Result<()> {
-    let state_dir = args
-        .state_dir
-        .clone()
-        .unwrap_or_else(crate::state_cmd::default_state_dir);
+    let eff = args.effective()?;
+    let state_dir = eff.state_dir.clone();
     let checkpoint_path = state_dir.join("checkpoints.json");
     let saved = Checkpoints::load(&checkpoint_path)?;
     let first_start = saved.is_none();
@@ -339,18 +460,21 @@ pub fn run(args: &RunArgs) -> Result<()> {
     };
 
     let mut config = WriterConfig::from_env();
-    config.spool_dir = state_dir.join("spool");
+    config.spool_dir = state_dir.join("spool/tail");
     config.file_dir = state_dir.join("files");
-    if let Some(url) = &args.server.url {
+    if let Some(url) = &eff.url {
         config.url = url.clone();
         config.mode = Mode::Http;
     }
-    if let Some(mode) = args.mode {
+    if let Some(mode) = eff.mode.as_deref().and_then(Mode::parse) {
         config.mode = mode;
     }
-    config.user = args.server.user.clone().or(config.user);
-    config.password = args.server.password.clone().or(config.password);
-    config.databases = args.server.databases();
+    config.user = eff.user.clone().or(config.user);
+    config.password = eff.password.clone().or(config.password);
+    config.databases = eff
+        .database_prefix
+        .as_deref()
+        .map_or_else(Databases::default, Databases::prefixed);
     let (mode, url, files_dir) = (config.mode, config.url.clone(), config.file_dir.clone());
     let target = match mode {
         Mode::Http => format!("ClickHouse at {url}"),
@@ -363,15 +487,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let mut tailer = Tailer {
         parser: Parser::new(Prices::embedded()),
         files: BTreeMap::new(),
-        claude_dirs: if args.claude_dirs.is_empty() {
-            sources::default_claude_dirs()
-        } else {
-            args.claude_dirs.clone()
-        },
-        codex_dir: args
-            .codex_dir
-            .clone()
-            .unwrap_or_else(sources::default_codex_dir),
+        claude_dirs: eff.claude_dirs.clone(),
+        codex_dir: eff.codex_dir.clone(),
         buf: Vec::new(),
     };
     let found = tailer.discover();
@@ -381,6 +498,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, stop.clone()).context("installing signal handlers")?;
     }
+    let reload = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, reload.clone())
+        .context("installing signal handlers")?;
 
     // File events are hints that shorten the wait; the polling and rescans below stay the
     // source of truth (events get lost, coalesced, or never come on some filesystems).
@@ -388,28 +508,70 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let watcher = (!args.once).then(|| watch(&tailer, hint_tx)).flatten();
     // With events, the files they name are read at once and every file is checked only at each
     // rescan (cheap with thousands of idle files); without, every file is checked at each poll.
-    let full_every = if watcher.is_some() {
-        Duration::from_millis(args.rescan_ms)
-    } else {
-        Duration::from_millis(args.poll_ms)
+    let full_every_for = |e: &Effective| {
+        Duration::from_millis(if watcher.is_some() {
+            e.rescan_ms
+        } else {
+            e.poll_ms
+        })
     };
+    let mut full_every = full_every_for(&eff);
     let mut last_full = Instant::now() - full_every;
     let mut dirty_paths: HashSet<PathBuf> = HashSet::new();
 
     let mut summary = args.once.then(|| Summary::new(jiff::tz::TimeZone::UTC));
     let started = Instant::now();
-    let (poll, rescan, grace) = (
-        Duration::from_millis(args.poll_ms),
-        Duration::from_millis(args.rescan_ms),
-        Duration::from_millis(args.grace_ms),
-    );
+    let timings = |e: &Effective| {
+        (
+            Duration::from_millis(e.poll_ms),
+            Duration::from_millis(e.rescan_ms),
+            Duration::from_millis(e.grace_ms),
+        )
+    };
+    let (mut poll, mut rescan, mut grace) = timings(&eff);
     let (mut last_read, mut last_rescan, mut last_checkpoint) =
         (Instant::now(), Instant::now(), Instant::now());
     let (mut quiet_flushed, mut dirty) = (false, true);
+    let refused_at_start = writer.stats().refused;
+    let mut lost = false;
     loop {
+        if reload.swap(false, Ordering::Relaxed) {
+            // SIGHUP: directories and timings apply now; server settings need a restart.
+            match args.effective() {
+                Ok(new) => {
+                    (poll, rescan, grace) = timings(&new);
+                    full_every = full_every_for(&new);
+                    tailer.claude_dirs = new.claude_dirs.clone();
+                    tailer.codex_dir = new.codex_dir.clone();
+                    if (
+                        &new.url,
+                        &new.user,
+                        &new.password,
+                        &new.mode,
+                        &new.database_prefix,
+                    ) != (
+                        &eff.url,
+                        &eff.user,
+                        &eff.password,
+                        &eff.mode,
+                        &eff.database_prefix,
+                    ) {
+                        tracing::warn!(
+                            "configuration reloaded; server settings change only on restart"
+                        );
+                    } else {
+                        tracing::info!("configuration reloaded from {}", new.config_file.display());
+                    }
+                    last_rescan = Instant::now() - rescan;
+                }
+                Err(e) => tracing::error!("configuration not reloaded: {e:#}"),
+            }
+        }
         let mut rows = Rows {
             writer: &writer,
             summary: summary.as_mut(),
+            stop: &stop,
+            gave_up: false,
         };
         let full = args.once || last_full.elapsed() >= full_every;
         let fed = tailer.pass(&mut rows, (!full).then_some(&dirty_paths));
@@ -430,9 +592,17 @@ pub fn run(args: &RunArgs) -> Result<()> {
         } else {
             tailer.parser.flush_sessions(&mut rows);
         }
+        lost |= rows.gave_up;
         if (dirty && now - last_checkpoint >= Duration::from_secs(1)) || done {
-            // Checkpoints only move once every row so far is inserted or spooled.
-            if writer.flush_wait(Duration::from_secs(60)) {
+            // Checkpoints only move once every row so far is inserted or spooled, and never
+            // past a row that was refused: after a loss they stay put, and a restart re-reads
+            // from the last good one.
+            lost |= writer.stats().refused > refused_at_start;
+            if lost {
+                tracing::error!(
+                    "rows were refused (spool or disk full?); checkpoints stay put until a restart"
+                );
+            } else if writer.flush_wait(Duration::from_secs(60)) {
                 tailer.checkpoints(from_now).save(&checkpoint_path)?;
                 save_status(&state_dir, mode, &target, &writer);
                 last_checkpoint = now;

@@ -1,6 +1,7 @@
 //! `seqch-tail`: tails Claude Code and Codex logs into ClickHouse, and the seqch command line.
 
 mod checkpoint;
+mod config;
 mod daemon;
 mod report_cmd;
 mod schema_cmd;
@@ -42,6 +43,14 @@ enum Command {
     Status(state_cmd::StatusArgs),
     /// Send the JSONEachRow files of file mode to ClickHouse.
     Replay(state_cmd::ReplayArgs),
+    /// Print the configuration `run` would use (file < environment < flags), password masked.
+    Config {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        run: daemon::RunArgs,
+    },
 }
 
 fn main() -> Result<()> {
@@ -60,5 +69,6 @@ fn main() -> Result<()> {
         Command::Run(args) => daemon::run(&args),
         Command::Status(args) => state_cmd::status(&args),
         Command::Replay(args) => state_cmd::replay(&args),
+        Command::Config { json, run } => daemon::print_config(&run, json),
     }
 }

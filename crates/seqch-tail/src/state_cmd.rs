@@ -25,11 +25,7 @@ pub struct DaemonStatus {
 }
 
 pub fn default_state_dir() -> PathBuf {
-    std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("seqch")
+    seqch_writer::config::state_dir()
 }
 
 #[derive(Args, Debug)]

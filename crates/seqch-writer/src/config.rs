@@ -72,7 +72,8 @@ pub struct WriterConfig {
     pub max_backoff: Duration,
 }
 
-fn state_dir() -> PathBuf {
+/// `$XDG_STATE_HOME/seqch`, else `~/.local/state/seqch`.
+pub fn state_dir() -> PathBuf {
     std::env::var_os("XDG_STATE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
@@ -94,7 +95,8 @@ impl Default for WriterConfig {
             batch_bytes: 8 << 20,
             flush_interval: Duration::from_millis(200),
             queue_capacity: 65_536,
-            spool_dir: state.join("spool"),
+            // Libraries spool apart from the tail daemon (`spool/tail`).
+            spool_dir: state.join("spool/lib"),
             spool_max_bytes: 1 << 30,
             file_dir: state.join("files"),
             max_backoff: Duration::from_secs(30),

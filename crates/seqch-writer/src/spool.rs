@@ -50,12 +50,29 @@ impl Spool {
         };
         for p in spool.pending()? {
             spool.bytes += fs::metadata(&p)?.len();
-            let seq = p
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .and_then(|s| s.parse::<u64>().ok());
-            spool.next = spool.next.max(seq.unwrap_or(0) + 1);
         }
+        // Sequence numbers continue after every batch present, dead ones included, so that a
+        // name is never reused.
+        let seen = |d: &Path| -> Vec<u64> {
+            fs::read_dir(d)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()?
+                        .split(['-', '.'])
+                        .next()?
+                        .parse()
+                        .ok()
+                })
+                .collect()
+        };
+        spool.next = seen(dir)
+            .into_iter()
+            .chain(seen(&dir.join("dead")))
+            .max()
+            .map_or(0, |n| n + 1);
         Ok(spool)
     }
 
@@ -76,7 +93,8 @@ impl Spool {
 
     /// Writes a batch durably; returns its file.
     pub fn push(&mut self, batch: &Batch) -> io::Result<PathBuf> {
-        let name = format!("{:020}.batch", self.next);
+        // The pid keeps two processes that share a spool from writing the same name.
+        let name = format!("{:020}-{}.batch", self.next, std::process::id());
         self.next += 1;
         let tmp = self.dir.join(format!("{name}.tmp"));
         let path = self.dir.join(&name);
@@ -161,10 +179,16 @@ mod tests {
         assert_eq!(Spool::read(&files[0]).unwrap(), b(1));
         assert_eq!(Spool::read(&files[1]).unwrap(), b(2));
         let third = s.push(&b(3)).unwrap();
-        assert!(third > files[1]);
+        assert!(third > files[1], "{third:?} {files:?}");
         s.kill(&files[0], "Code: 53").unwrap();
         s.remove(&files[1]).unwrap();
-        assert_eq!(s.pending().unwrap(), vec![third]);
+        assert_eq!(s.pending().unwrap(), vec![third.clone()]);
+        // A reopened spool with nothing pending never takes a name still in use, not even a
+        // dead batch's (whose file and message a later kill would otherwise overwrite).
+        s.remove(&third).unwrap();
+        let mut s = Spool::open(&dir).unwrap();
+        let fourth = s.push(&b(4)).unwrap();
+        assert!(fourth.file_name() > files[0].file_name(), "{fourth:?}");
         assert_eq!(
             fs::read_to_string(
                 dir.join("dead")

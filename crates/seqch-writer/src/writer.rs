@@ -2,7 +2,7 @@
 //! batches them per table and sends them as RowBinary (LZ4) with the official `clickhouse`
 //! crate, spooling what the server does not take and replaying it in order.
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -64,7 +64,8 @@ pub struct Stats {
     pub replayed: u64,
     /// Rows the server refused for good, moved to `dead/` with its message.
     pub dead_lettered: u64,
-    /// Rows refused because the queue or the spool was full, or the writer closed.
+    /// Rows refused or lost and counted: the queue or the spool was full, the writer closed, a
+    /// file could not be written.
     pub refused: u64,
     /// Rows written to JSONEachRow files (file and mirror modes).
     pub filed: u64,
@@ -387,7 +388,6 @@ struct Flusher<'a> {
     client: clickhouse::Client,
     runtime: tokio::runtime::Runtime,
     validated: Vec<bool>,
-    files: Vec<Option<File>>,
     backoff: Duration,
     next_retry: Instant,
 }
@@ -415,7 +415,6 @@ impl<'a> Flusher<'a> {
             client,
             runtime,
             validated: vec![false; TABLES.len()],
-            files: (0..TABLES.len()).map(|_| None).collect(),
             backoff: Duration::from_millis(100),
             next_retry: Instant::now(),
         }
@@ -437,7 +436,7 @@ impl<'a> Flusher<'a> {
             match rx.recv_deadline(wake) {
                 Ok(Msg::Row { table, data, json }) => {
                     self.take(table, data, json);
-                    self.pending[table].since.get_or_insert(now);
+                    self.pending[table].since.get_or_insert_with(Instant::now);
                     let p = &self.pending[table];
                     let c = &self.shared.config;
                     if p.rows as usize >= c.batch_rows
@@ -516,6 +515,7 @@ impl<'a> Flusher<'a> {
                 }
                 Err(e) => {
                     c.errors.fetch_add(1, Relaxed);
+                    c.refused.fetch_add(p.rows, Relaxed);
                     tracing::error!(
                         "cannot write {} rows of {} to its file: {e}",
                         p.rows,
@@ -549,14 +549,13 @@ impl<'a> Flusher<'a> {
         c.last_flush_rows.store(p.rows, Relaxed);
     }
 
+    /// Appends to the table's file, opened per batch so that a file renamed or removed by
+    /// `seqch-tail replay` is recreated rather than written behind its back.
     fn append_file(&mut self, t: usize, json: &[u8]) -> std::io::Result<()> {
-        if self.files[t].is_none() {
-            let dir = &self.shared.config.file_dir;
-            std::fs::create_dir_all(dir)?;
-            let path = dir.join(format!("{}.jsonl", self.shared.tables[t].full));
-            self.files[t] = Some(OpenOptions::new().create(true).append(true).open(path)?);
-        }
-        let f = self.files[t].as_mut().expect("opened");
+        let dir = &self.shared.config.file_dir;
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(format!("{}.jsonl", self.shared.tables[t].full));
+        let mut f = OpenOptions::new().create(true).append(true).open(path)?;
         f.write_all(json)?;
         f.sync_data()
     }
@@ -690,6 +689,8 @@ impl<'a> Flusher<'a> {
                 let mut insert = client
                     .insert_formatted_with(sql)
                     .with_setting("async_insert", "0")
+                    // On a cluster's Distributed tables, acknowledged means on the shards.
+                    .with_setting("distributed_foreground_insert", "1")
                     .with_setting("insert_deduplication_token", token);
                 insert.send(data).await?;
                 insert.end().await
@@ -717,8 +718,16 @@ impl<'a> Flusher<'a> {
                 info.full
             ))),
             Ok(cols) => {
-                rowbinary::check(schema, &cols)
-                    .map_err(|e| Failure::Permanent(format!("{}: {e}", info.full)))?;
+                rowbinary::check(schema, &cols).map_err(|e| {
+                    // A missing column is an old schema (retried until `schema apply`); a
+                    // column of another type will never take these rows.
+                    let msg = format!("{}: {e}", info.full);
+                    if e.contains("has no column") {
+                        Failure::Transient(msg)
+                    } else {
+                        Failure::Permanent(msg)
+                    }
+                })?;
                 self.validated[t] = true;
                 Ok(())
             }
