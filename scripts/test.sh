@@ -23,4 +23,6 @@ echo "2-shard cluster at $SEQCH_TEST_CLUSTER_URLS"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+# The C tests link the built libseqch.so, which `cargo test` alone does not produce.
+cargo build -p seqch-ffi --locked
+cargo test --workspace --locked --no-fail-fast

@@ -122,6 +122,19 @@ fn clickhouse_sh(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// Stops a private test server when dropped, also when the test fails.
+struct StopOnDrop(String);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/clickhouse.sh");
+        let _ = Command::new("bash")
+            .arg(script)
+            .args(["stop", &self.0])
+            .output();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_stopped_mid_stream_loses_and_doubles_nothing() {
     // A server of its own, stopped and started again (same data, same port).
@@ -132,6 +145,7 @@ async fn server_stopped_mid_stream_loses_and_doubles_nothing() {
     let run = dir.join("server");
     let run_s = run.to_str().unwrap();
     let url = clickhouse_sh(&["start", run_s]);
+    let _stop = StopOnDrop(run_s.to_owned());
     let dbs = fresh_schema(&url).await;
     let writer = Writer::new(config(&url, &dbs, &dir)).unwrap();
     let ids: Vec<String> = (0..100_000u64).map(|i| format!("r{i}")).collect();
