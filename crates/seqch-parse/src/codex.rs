@@ -176,6 +176,8 @@ pub(crate) struct FileState {
     session: u32,
     identified: bool,
     legacy_ts: Option<u64>,
+    /// The last line timestamp, for lines without one (COUNTING.md, "Lines").
+    last_ts: Option<u64>,
     prev: Option<Tokens>,
     model: Sym,
     has_records: bool,
@@ -201,6 +203,7 @@ impl FileState {
             session: shared.session(Agent::Codex, &id),
             identified: false,
             legacy_ts: None,
+            last_ts: None,
             prev: None,
             model: Sym(0),
             has_records: false,
@@ -241,7 +244,7 @@ fn payload_hash(line: &[u8]) -> u64 {
 pub(crate) struct Global {
     records: HashSet<u128>,
     files_by_thread: HashMap<String, PathBuf>,
-    parent_lines: HashMap<String, Rc<HashSet<u64>>>,
+    parent_lines: HashMap<String, (u64, Rc<HashSet<u64>>)>,
     nested: JsonScratch,
     nested_bytes: Vec<u8>,
     text: String,
@@ -376,11 +379,16 @@ impl Global {
         }
     }
 
+    /// The parent file's line hashes, read again when the file has grown since (a later fork
+    /// replays more of it).
     fn parent_hashes(&mut self, parent: &str) -> Option<Rc<HashSet<u64>>> {
-        if let Some(h) = self.parent_lines.get(parent) {
+        let path = self.files_by_thread.get(parent)?;
+        let len = std::fs::metadata(path).map_or(0, |m| m.len());
+        if let Some((cached_len, h)) = self.parent_lines.get(parent)
+            && *cached_len == len
+        {
             return Some(h.clone());
         }
-        let path = self.files_by_thread.get(parent)?;
         let bytes = sources::read_log(path).ok()?;
         let set: HashSet<u64> = bytes
             .split(|b| *b == b'\n')
@@ -388,7 +396,8 @@ impl Global {
             .map(payload_hash)
             .collect();
         let set = Rc::new(set);
-        self.parent_lines.insert(parent.to_owned(), set.clone());
+        self.parent_lines
+            .insert(parent.to_owned(), (len, set.clone()));
         Some(set)
     }
 
@@ -419,6 +428,11 @@ impl Global {
             }
             _ => return Err(SkipReason::UnknownType.into()),
         };
+        // A line without a timestamp takes that of the last line before it that had one.
+        if ts.is_some() {
+            f.last_ts = ts;
+        }
+        let ts = ts.or(f.last_ts);
 
         if ty != "token_usage_record" {
             f.flush_turn(shared, sink);
@@ -640,8 +654,9 @@ impl Global {
         if let (Some(limits), Some(ts)) = (obj_field(p, "rate_limits")?, ts) {
             self.rate_limits(shared, f, ts, limits, sink)?;
         }
-        let (Some(total), Some(ts)) = (total, ts) else {
-            return Ok(());
+        let Some(total) = total else { return Ok(()) };
+        let Some(ts) = ts else {
+            return Err(SkipReason::MissingTimestamp.into());
         };
         let prev = f.prev.unwrap_or_default();
         if f.prev == Some(total) {
@@ -839,8 +854,21 @@ impl Global {
         p: Value<'_, '_>,
         sink: &mut dyn Sink,
     ) -> Result<(), Skip> {
-        let Some(ts) = ts else { return Ok(()) };
-        match str_field(p, "type")? {
+        let item_type = str_field(p, "type")?;
+        let Some(ts) = ts else {
+            // A call or output with no timestamp in its file so far cannot be placed in time.
+            let tool = matches!(
+                item_type,
+                Some("function_call" | "custom_tool_call" | "local_shell_call" | "web_search_call")
+                    | Some("function_call_output" | "custom_tool_call_output")
+            );
+            return if tool {
+                Err(SkipReason::MissingTimestamp.into())
+            } else {
+                Ok(())
+            };
+        };
+        match item_type {
             Some(kind @ ("function_call" | "custom_tool_call" | "local_shell_call")) => {
                 let name = match kind {
                     "local_shell_call" => "local_shell",

@@ -331,3 +331,41 @@ fn archived_and_compressed_copies_count_once() {
     sessions.sort();
     assert_eq!(sessions, ["a-1", "b-1", "c-1"]);
 }
+
+#[test]
+fn lines_without_a_timestamp_take_the_last_one_or_are_counted() {
+    let dir = tmp("nots");
+    let no_ts = |line: String| line.replacen(r#""timestamp":"2026-01-05T09:00:02.000Z","#, "", 1);
+    let lines = vec![
+        no_ts(tc("2026-01-05T09:00:02.000Z", (10, 1, 11), (10, 1, 11))), // nothing before it: skipped
+        meta("2026-01-05T09:00:00.000Z", "t-1", ""),
+        ctx("2026-01-05T09:00:00.100Z"),
+        no_ts(tc(
+            "2026-01-05T09:00:02.000Z",
+            (100, 10, 110),
+            (100, 10, 110),
+        )), // takes 09:00:00.100
+    ];
+    write(
+        &dir,
+        "sessions/2026/01/05/rollout-2026-01-05T09-00-00-t-1.jsonl",
+        &lines,
+    );
+    let files = sources::codex_files(&dir.join("sessions"));
+    let mut parser = Parser::new(Prices::embedded());
+    let mut tables = Tables::default();
+    sources::scan(&files, &mut parser, &mut tables);
+    assert_eq!(
+        parser
+            .skipped()
+            .get(seqch_parse::SkipReason::MissingTimestamp),
+        1
+    );
+    let turns: Vec<&String> = tables.turns.values().collect();
+    assert_eq!(turns.len(), 1);
+    assert!(
+        turns[0].contains("ts_ms: 1767603600100,") && turns[0].contains("input_tokens: 100,"),
+        "{}",
+        turns[0]
+    );
+}

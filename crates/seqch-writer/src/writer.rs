@@ -103,6 +103,8 @@ struct Counters {
     last_flush_rows: AtomicU64,
     errors: AtomicU64,
     flusher_restarts: AtomicU64,
+    /// Rows the flusher holds in batches not yet sealed (lost, and so refused, if it panics).
+    held: AtomicU64,
 }
 
 /// The tables a writer knows, with the column list learned from the first row of each.
@@ -359,7 +361,9 @@ fn supervise(shared: Arc<Shared>, rx: Receiver<Msg>, spool: Spool) {
         match run {
             Ok(()) => return,
             Err(_) => {
-                shared.counters.flusher_restarts.fetch_add(1, Relaxed);
+                let c = &shared.counters;
+                c.flusher_restarts.fetch_add(1, Relaxed);
+                c.refused.fetch_add(c.held.swap(0, Relaxed), Relaxed);
                 tracing::error!("seqch flusher panicked; restarting it");
             }
         }
@@ -481,6 +485,7 @@ impl<'a> Flusher<'a> {
 
     /// Appends a pushed row to its table's batch and hands its buffer back to the producers.
     fn take(&mut self, table: usize, data: Vec<u8>, json: Vec<u8>) {
+        self.shared.counters.held.fetch_add(1, Relaxed);
         let p = &mut self.pending[table];
         p.rows += 1;
         p.data.extend_from_slice(&data);
@@ -505,6 +510,7 @@ impl<'a> Flusher<'a> {
         if p.rows == 0 {
             return;
         }
+        let rows = p.rows;
         let started = Instant::now();
         let c = &self.shared.counters;
         let info = &self.shared.tables[t];
@@ -546,7 +552,9 @@ impl<'a> Flusher<'a> {
         c.last_flush_us.store(us, Relaxed);
         c.max_flush_us.fetch_max(us, Relaxed);
         c.total_flush_us.fetch_add(us, Relaxed);
-        c.last_flush_rows.store(p.rows, Relaxed);
+        c.last_flush_rows.store(rows, Relaxed);
+        // Delivered (inserted, spooled, filed or counted as refused): no longer held.
+        c.held.fetch_sub(rows, Relaxed);
     }
 
     /// Appends to the table's file, opened per batch so that a file renamed or removed by
