@@ -148,15 +148,26 @@ impl Repairs {
         // SAFETY: v2 callers pass `len` readable bytes at `ptr`, valid for the call.
         Some(self.text(unsafe { std::slice::from_raw_parts(s.ptr, s.len) }))
     }
+
+    /// A call's v2 strings, all or none: `None`, with the error set for `call`, when one has a
+    /// NULL pointer and a length.
+    unsafe fn strings<'a, const N: usize>(
+        &self,
+        call: &str,
+        fields: [seq_ch_str; N],
+    ) -> Option<[Cow<'a, str>; N]> {
+        let texts = fields.map(|s| unsafe { self.s(s) });
+        if texts.iter().any(Option::is_none) {
+            set_error(format!("{call}: a string has a NULL pointer and a length"));
+            return None;
+        }
+        Some(texts.map(Option::unwrap_or_default))
+    }
 }
 
 impl seq_ch_writer {
     unsafe fn c<'a>(&self, p: *const c_char) -> Cow<'a, str> {
         unsafe { self.repairs.c(p) }
-    }
-
-    unsafe fn s<'a>(&self, s: seq_ch_str) -> Option<Cow<'a, str>> {
-        unsafe { self.repairs.s(s) }
     }
 
     fn new(writer: Writer) -> *mut seq_ch_writer {
@@ -785,17 +796,18 @@ pub unsafe extern "C" fn seq_ch_open(
         }
         let cfg = unsafe { *cfg };
         let repairs = Repairs::default();
-        let text = |s: seq_ch_str| unsafe { repairs.s(s) };
         let mut c = WriterConfig::from_env();
-        let (Some(url), Some(user), Some(password), Some(prefix), Some(spool), Some(files)) = (
-            text(cfg.url),
-            text(cfg.user),
-            text(cfg.password),
-            text(cfg.database_prefix),
-            text(cfg.spool_dir),
-            text(cfg.file_dir),
-        ) else {
-            set_error("seq_ch_open: a string has a NULL pointer and a length");
+        let strings = [
+            cfg.url,
+            cfg.user,
+            cfg.password,
+            cfg.database_prefix,
+            cfg.spool_dir,
+            cfg.file_dir,
+        ];
+        let Some([url, user, password, prefix, spool, files]) =
+            (unsafe { repairs.strings("seq_ch_open", strings) })
+        else {
             return SEQ_CH_INVALID_ARGUMENT;
         };
         if !url.is_empty() {
@@ -865,27 +877,17 @@ pub unsafe extern "C" fn seq_ch_try_push_turn(
         };
         // SAFETY: the caller passes a valid row for the call.
         let r = unsafe { &*row };
-        let strings = unsafe {
-            [
-                r.session_id,
-                r.agent,
-                r.model,
-                r.stop_reason,
-                r.turn_id,
-                r.project_path,
-            ]
-            .map(|s| w.s(s))
-        };
-        let [
-            Some(session_id),
-            Some(agent),
-            Some(model),
-            Some(stop_reason),
-            Some(turn_id),
-            Some(project_path),
-        ] = strings
+        let strings = [
+            r.session_id,
+            r.agent,
+            r.model,
+            r.stop_reason,
+            r.turn_id,
+            r.project_path,
+        ];
+        let Some([session_id, agent, model, stop_reason, turn_id, project_path]) =
+            (unsafe { w.repairs.strings("seq_ch_try_push_turn", strings) })
         else {
-            set_error("seq_ch_try_push_turn: a string has a NULL pointer and a length");
             return SEQ_CH_INVALID_ARGUMENT;
         };
         let turn_id = if turn_id.is_empty() {
@@ -930,29 +932,27 @@ pub unsafe extern "C" fn seq_ch_try_push_tool_call(
         };
         // SAFETY: the caller passes a valid row for the call.
         let r = unsafe { &*row };
-        let strings = unsafe {
+        let strings = [
+            r.session_id,
+            r.agent,
+            r.tool_name,
+            r.input_summary,
+            r.call_id,
+            r.turn_id,
+            r.project_path,
+        ];
+        let Some(
             [
-                r.session_id,
-                r.agent,
-                r.tool_name,
-                r.input_summary,
-                r.call_id,
-                r.turn_id,
-                r.project_path,
-            ]
-            .map(|s| w.s(s))
-        };
-        let [
-            Some(session_id),
-            Some(agent),
-            Some(tool_name),
-            Some(input_summary),
-            Some(call_id),
-            Some(turn_id),
-            Some(project_path),
-        ] = strings
+                session_id,
+                agent,
+                tool_name,
+                input_summary,
+                call_id,
+                turn_id,
+                project_path,
+            ],
+        ) = (unsafe { w.repairs.strings("seq_ch_try_push_tool_call", strings) })
         else {
-            set_error("seq_ch_try_push_tool_call: a string has a NULL pointer and a length");
             return SEQ_CH_INVALID_ARGUMENT;
         };
         w.push(&rows::ToolCall {
