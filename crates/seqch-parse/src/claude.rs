@@ -13,9 +13,9 @@ use crate::json::{
 };
 use crate::parser::{Agent, FileId, Shared, Sink, Skip, ToolValues, TurnValues, key_hash};
 use crate::pricing::{ClaudeUsage, DEFAULT_CLAUDE_CONTEXT};
-use crate::redact::summarize_into;
 use crate::skipped::SkipReason;
 use crate::time::parse_ts_ms;
+use seqch_rows::redact::summarize_into;
 
 const KNOWN_TYPES: &[&str] = &[
     "user",

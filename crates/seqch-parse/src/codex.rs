@@ -18,10 +18,10 @@ use crate::json::{
 };
 use crate::parser::{Agent, FileId, Shared, Sink, Skip, Sym, ToolValues, TurnValues, key_hash};
 use crate::pricing::OpenAiUsage;
-use crate::redact::summarize_into;
 use crate::skipped::SkipReason;
 use crate::sources;
 use crate::time::parse_ts_ms;
+use seqch_rows::redact::summarize_into;
 
 const ENVELOPE_TYPES: &[&str] = &[
     "session_meta",

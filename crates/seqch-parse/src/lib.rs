@@ -52,7 +52,6 @@ mod codex;
 mod json;
 mod parser;
 pub mod pricing;
-pub mod redact;
 pub mod skipped;
 pub mod sources;
 pub mod summary;

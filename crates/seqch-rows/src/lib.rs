@@ -26,6 +26,8 @@
 //!
 //! So `cached_tokens / input_tokens` is the cache-hit ratio for either agent.
 
+pub mod redact;
+
 use serde::Serialize;
 
 #[cfg(feature = "clickhouse")]

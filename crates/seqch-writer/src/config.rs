@@ -105,6 +105,18 @@ impl Default for WriterConfig {
 }
 
 impl WriterConfig {
+    /// A client for the configured server (URL and credentials), for inserts and queries.
+    pub fn client(&self) -> clickhouse::Client {
+        let mut client = clickhouse::Client::default().with_url(&self.url);
+        if let Some(u) = &self.user {
+            client = client.with_user(u);
+        }
+        if let Some(p) = &self.password {
+            client = client.with_password(p);
+        }
+        client
+    }
+
     /// The defaults overridden by `SEQ_CH_MODE`, `SEQ_CH_URL` (or `SEQ_CH_HOST` with
     /// `SEQ_CH_HTTP_PORT`, default 8123), `SEQ_CH_USER`, `SEQ_CH_PASSWORD`,
     /// `SEQ_CH_DATABASE_PREFIX`, `SEQ_CH_SPOOL_DIR`, `SEQ_CH_FILE_DIR`. A configured server with

@@ -209,6 +209,11 @@ impl Writer {
         })
     }
 
+    /// The configuration the writer was started with.
+    pub fn config(&self) -> &WriterConfig {
+        &self.shared.config
+    }
+
     /// Hands a row over without blocking: it is encoded here and queued for the flusher.
     pub fn push<R: Serialize + Table>(&self, row: &R) -> Result<(), PushError> {
         let c = &self.shared.counters;
@@ -399,15 +404,7 @@ struct Flusher<'a> {
 impl<'a> Flusher<'a> {
     fn new(shared: &'a Shared, spool: Spool) -> Self {
         let c = &shared.config;
-        let mut client = clickhouse::Client::default()
-            .with_url(&c.url)
-            .with_compression(clickhouse::Compression::Lz4);
-        if let Some(u) = &c.user {
-            client = client.with_user(u);
-        }
-        if let Some(p) = &c.password {
-            client = client.with_password(p);
-        }
+        let client = c.client().with_compression(clickhouse::Compression::Lz4);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -1,4 +1,5 @@
-//! Secret redaction and the 256-byte cap for `input_summary`.
+//! Secret redaction and the 256-byte cap for `input_summary`: the rule for the free-text fields
+//! of the rows, applied by the parser when it builds them and by every reader that shows them.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
