@@ -50,6 +50,11 @@
 #define SEQ_CH_ERROR 6
 
 /*
+ The caller's buffer is too small: `*out_len` holds the size needed.
+ */
+#define SEQ_CH_BUFFER_TOO_SMALL 7
+
+/*
  `seq_ch_config.mode`: take the mode from `SEQ_CH_MODE` (http when a server is configured,
  else file).
  */
@@ -417,6 +422,43 @@ int32_t seq_ch_close(struct seq_ch_writer *w, uint32_t timeout_ms);
  `null_handle_calls`.
  */
 int32_t seq_ch_stats(const struct seq_ch_writer *w, struct seq_ch_stats_t *out);
+
+/*
+ Writes the context brief of `project` (the directory the agents ran in) into `buf` as one
+ UTF-8 JSON object, not NUL-terminated: recent sessions of both agents, tools that failed in
+ the last hour, files the latest sessions read and edited, each agent's last error, each
+ agent's latest session as a handoff, and `markdown`, the brief rendered in at most
+ `max_bytes` bytes (0: 4096). Times are shown in `tz` (empty: UTC). Queries the server of the
+ writer `w` (which must be in http or mirror mode) and blocks until it answers.
+
+ `*out_len` receives the JSON's length; `SEQ_CH_BUFFER_TOO_SMALL` when it exceeds `len`
+ (call again with a larger buffer; 64 KiB holds any brief with the default lists).
+ */
+int32_t seq_ch_context_brief(const struct seq_ch_writer *w,
+                             struct seq_ch_str project,
+                             struct seq_ch_str tz,
+                             uint32_t max_bytes,
+                             uint8_t *buf,
+                             size_t len,
+                             size_t *out_len);
+
+/*
+ Writes the budget verdict into `buf` as one UTF-8 JSON object, not NUL-terminated:
+ `verdict` (`"cloud"` or `"local"`), `reason`, today's `spent_usd` (the day in `tz`, empty:
+ UTC), `daily_limit_usd` and `remaining_usd` (null without a limit), `spend` per agent and
+ model, and the latest `rate_limits` windows (each with `reset` and `exhausted`). A window
+ used at `rate_limit_pct` percent or more (0: 95) and not yet reset routes to `local`, and so
+ does spending at or over `daily_limit_usd` (0 or less: no limit). Queries the server of the
+ writer `w` (http or mirror mode) and blocks until it answers. Sizes as in
+ [`seq_ch_context_brief`].
+ */
+int32_t seq_ch_budget(const struct seq_ch_writer *w,
+                      struct seq_ch_str tz,
+                      double daily_limit_usd,
+                      double rate_limit_pct,
+                      uint8_t *buf,
+                      size_t len,
+                      size_t *out_len);
 
 /*
  Copies this thread's last error message, NUL-terminated, into `buf` (at most `len` bytes)

@@ -5,7 +5,8 @@
 -- older snapshots never show up as extra sessions.
 --
 -- Parameters:
---   since    DateTime64(3, 'UTC')  sessions whose last activity is at or after this instant
+--   since    DateTime64(3, 'UTC')  sessions whose last activity is at or after this instant …
+--   until    DateTime64(3, 'UTC')  … and before this one
 --   project  String                project_path to keep, or '' for every project
 --   tz       String                IANA time zone the timestamps are shown in
 --   limit    UInt32                at most this many sessions
@@ -31,6 +32,7 @@ SELECT
     source
 FROM agent.sessions FINAL
 WHERE ts_ms >= toUnixTimestamp64Milli({since:DateTime64(3, 'UTC')})
+  AND ts_ms < toUnixTimestamp64Milli({until:DateTime64(3, 'UTC')})
   AND ({project:String} = '' OR project_path = {project:String})
 ORDER BY ts_ms DESC, agent, session_id
 LIMIT {limit:UInt32}

@@ -42,6 +42,8 @@ pub const SEQ_CH_TIMEOUT: i32 = 4;
 pub const SEQ_CH_PANIC: i32 = 5;
 /// Anything else (see `seq_ch_last_error`).
 pub const SEQ_CH_ERROR: i32 = 6;
+/// The caller's buffer is too small: `*out_len` holds the size needed.
+pub const SEQ_CH_BUFFER_TOO_SMALL: i32 = 7;
 
 /// `seq_ch_config.mode`: take the mode from `SEQ_CH_MODE` (http when a server is configured,
 /// else file).
@@ -1053,6 +1055,151 @@ pub unsafe extern "C" fn seq_ch_stats(w: *const seq_ch_writer, out: *mut seq_ch_
             )
         };
         SEQ_CH_OK
+    })
+}
+
+/// Copies an answer into the caller's buffer (`len` bytes at `buf`, no NUL added) and its
+/// length to `*out_len`; when it does not fit, only the length, and `SEQ_CH_BUFFER_TOO_SMALL`.
+unsafe fn answer(call: &str, text: &str, buf: *mut u8, len: usize, out_len: *mut usize) -> i32 {
+    // SAFETY: checked non-NULL by the caller of this function.
+    unsafe { out_len.write(text.len()) };
+    if text.len() > len || buf.is_null() {
+        set_error(format!(
+            "{call}: the answer needs {} bytes, the buffer has {len}",
+            text.len()
+        ));
+        return SEQ_CH_BUFFER_TOO_SMALL;
+    }
+    // SAFETY: `buf` has `len >= text.len()` writable bytes.
+    unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), buf, text.len()) };
+    SEQ_CH_OK
+}
+
+/// The server a writer sends to, for the read-side calls; `None` (error set) in file or off mode.
+fn source(call: &str, w: &seq_ch_writer) -> Option<seqch_brief::Source> {
+    let config = w.writer.config();
+    if !config.mode.sends() {
+        set_error(format!(
+            "{call}: the writer is in {:?} mode: no ClickHouse to ask",
+            config.mode
+        ));
+        return None;
+    }
+    Some(seqch_brief::Source::new(config))
+}
+
+/// Writes the context brief of `project` (the directory the agents ran in) into `buf` as one
+/// UTF-8 JSON object, not NUL-terminated: recent sessions of both agents, tools that failed in
+/// the last hour, files the latest sessions read and edited, each agent's last error, each
+/// agent's latest session as a handoff, and `markdown`, the brief rendered in at most
+/// `max_bytes` bytes (0: 4096). Times are shown in `tz` (empty: UTC). Queries the server of the
+/// writer `w` (which must be in http or mirror mode) and blocks until it answers.
+///
+/// `*out_len` receives the JSON's length; `SEQ_CH_BUFFER_TOO_SMALL` when it exceeds `len`
+/// (call again with a larger buffer; 64 KiB holds any brief with the default lists).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn seq_ch_context_brief(
+    w: *const seq_ch_writer,
+    project: seq_ch_str,
+    tz: seq_ch_str,
+    max_bytes: u32,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> i32 {
+    const CALL: &str = "seq_ch_context_brief";
+    guard(SEQ_CH_PANIC, || {
+        let Some(w) = handle(w) else {
+            set_error(format!("{CALL}: NULL handle"));
+            return SEQ_CH_INVALID_ARGUMENT;
+        };
+        if out_len.is_null() {
+            set_error(format!("{CALL}: NULL out_len"));
+            return SEQ_CH_INVALID_ARGUMENT;
+        }
+        let Some([project, tz]) = (unsafe { w.repairs.strings(CALL, [project, tz]) }) else {
+            return SEQ_CH_INVALID_ARGUMENT;
+        };
+        let Some(source) = source(CALL, w) else {
+            return SEQ_CH_ERROR;
+        };
+        let tz = if tz.is_empty() { "UTC" } else { &tz };
+        let options = seqch_brief::brief::BriefOptions::new(project, jiff::Timestamp::now(), tz);
+        let max_bytes = if max_bytes == 0 {
+            4096
+        } else {
+            max_bytes as usize
+        };
+        match seqch_brief::brief::Brief::fetch(&source, &options) {
+            Ok(brief) => unsafe {
+                answer(
+                    CALL,
+                    &brief.json(seqch_brief::brief::Audience::Both, max_bytes),
+                    buf,
+                    len,
+                    out_len,
+                )
+            },
+            Err(e) => {
+                set_error(format!("{CALL}: {e}"));
+                SEQ_CH_ERROR
+            }
+        }
+    })
+}
+
+/// Writes the budget verdict into `buf` as one UTF-8 JSON object, not NUL-terminated:
+/// `verdict` (`"cloud"` or `"local"`), `reason`, today's `spent_usd` (the day in `tz`, empty:
+/// UTC), `daily_limit_usd` and `remaining_usd` (null without a limit), `spend` per agent and
+/// model, and the latest `rate_limits` windows (each with `reset` and `exhausted`). A window
+/// used at `rate_limit_pct` percent or more (0: 95) and not yet reset routes to `local`, and so
+/// does spending at or over `daily_limit_usd` (0 or less: no limit). Queries the server of the
+/// writer `w` (http or mirror mode) and blocks until it answers. Sizes as in
+/// [`seq_ch_context_brief`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn seq_ch_budget(
+    w: *const seq_ch_writer,
+    tz: seq_ch_str,
+    daily_limit_usd: f64,
+    rate_limit_pct: f64,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> i32 {
+    const CALL: &str = "seq_ch_budget";
+    guard(SEQ_CH_PANIC, || {
+        let Some(w) = handle(w) else {
+            set_error(format!("{CALL}: NULL handle"));
+            return SEQ_CH_INVALID_ARGUMENT;
+        };
+        if out_len.is_null() {
+            set_error(format!("{CALL}: NULL out_len"));
+            return SEQ_CH_INVALID_ARGUMENT;
+        }
+        let Some([tz]) = (unsafe { w.repairs.strings(CALL, [tz]) }) else {
+            return SEQ_CH_INVALID_ARGUMENT;
+        };
+        let Some(source) = source(CALL, w) else {
+            return SEQ_CH_ERROR;
+        };
+        let mut options = seqch_brief::budget::BudgetOptions::new(
+            jiff::Timestamp::now(),
+            if tz.is_empty() { "UTC" } else { &tz },
+        );
+        options.daily_limit_usd = (daily_limit_usd > 0.0).then_some(daily_limit_usd);
+        if rate_limit_pct > 0.0 {
+            options.rate_limit_pct = rate_limit_pct;
+        }
+        match seqch_brief::budget::Budget::fetch(&source, &options) {
+            Ok(budget) => {
+                let json = serde_json::to_string(&budget).unwrap_or_default();
+                unsafe { answer(CALL, &json, buf, len, out_len) }
+            }
+            Err(e) => {
+                set_error(format!("{CALL}: {e}"));
+                SEQ_CH_ERROR
+            }
+        }
     })
 }
 

@@ -188,6 +188,62 @@ async fn v2_result_codes_and_bad_input() {
     );
 }
 
+/// Hive's and seqd's read side: the brief and the budget verdict as JSON in caller buffers.
+#[tokio::test]
+async fn brief_and_budget_through_the_c_abi() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let (_dbs, prefix, tmp) = setup(&url).await;
+    let exe = tmp.join("brief");
+    compile(
+        "cc",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/brief.c"),
+        &exe,
+        &linked(),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            &exe,
+            &[
+                ("SEQCH_TEST_URL", url),
+                ("SEQCH_TEST_PREFIX", prefix),
+                ("SEQCH_TEST_SPOOL", tmp.join("spool").display().to_string()),
+                ("SEQCH_TEST_FILES", tmp.join("files").display().to_string()),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let answer = |label: &str| -> serde_json::Value {
+        let line = out
+            .lines()
+            .find_map(|l| l.strip_prefix(label))
+            .unwrap_or_else(|| panic!("no {label} in {out}"));
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("{label}: {e}: {line}"))
+    };
+    let brief = answer("BRIEF ");
+    assert_eq!(brief["project"], "/w/hive");
+    assert_eq!(brief["sessions"][0]["session_id"], "hive-c1");
+    let handoff = &brief["handoffs"][0];
+    assert_eq!(handoff["session"]["agent"], "claude");
+    assert_eq!(handoff["edited"][0]["detail"], "src/main.rs");
+    assert_eq!(
+        handoff["unresolved"][0]["detail"],
+        "GITHUB_TOKEN=[REDACTED] cargo build"
+    );
+    let markdown = brief["markdown"].as_str().unwrap();
+    assert!(markdown.contains("`hive-c1`"), "{markdown}");
+    assert!(!out.contains("ghp_"), "a secret left the library: {out}");
+
+    let budget = answer("BUDGET ");
+    assert_eq!(budget["verdict"], "local", "{budget}");
+    assert_eq!(budget["spent_usd"], 0.75);
+    assert_eq!(budget["daily_limit_usd"], 0.5);
+    assert_eq!(budget["remaining_usd"], 0.0);
+    assert_eq!(budget["spend"][0]["calls"], 2);
+}
+
 #[tokio::test]
 async fn c_and_cpp_examples_run() {
     let Some(url) = seqch_testkit::clickhouse_url() else {

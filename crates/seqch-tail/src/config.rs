@@ -13,6 +13,16 @@
 //! poll_ms = 100
 //! rescan_ms = 3000
 //! grace_ms = 300
+//!
+//! [handoff]                # `run` refreshes a project's brief when a session starts there
+//! enabled = false
+//! max_bytes = 4096
+//! tz = "UTC"
+//!
+//! [budget]                 # defaults of `seqch-tail budget`
+//! daily_limit_usd = 20.0
+//! rate_limit_pct = 95.0
+//! tz = "UTC"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -20,7 +30,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub url: Option<String>,
@@ -34,6 +44,28 @@ pub struct FileConfig {
     pub poll_ms: Option<u64>,
     pub rescan_ms: Option<u64>,
     pub grace_ms: Option<u64>,
+    pub handoff: Option<HandoffConfig>,
+    pub budget: Option<BudgetConfig>,
+}
+
+/// `[handoff]`: keep the memory files of a project current as sessions start there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffConfig {
+    /// Off unless set: the brief is written into the user's project directory.
+    #[serde(default)]
+    pub enabled: bool,
+    pub max_bytes: Option<usize>,
+    pub tz: Option<String>,
+}
+
+/// `[budget]`: the limits `seqch-tail budget` judges against, under its flags.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetConfig {
+    pub daily_limit_usd: Option<f64>,
+    pub rate_limit_pct: Option<f64>,
+    pub tz: Option<String>,
 }
 
 /// `--config`, else `$SEQCH_CONFIG`, else `$XDG_CONFIG_HOME/seqch/config.toml`, else

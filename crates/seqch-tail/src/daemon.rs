@@ -69,9 +69,6 @@ pub struct RunArgs {
     /// [default: 300].
     #[arg(long)]
     grace_ms: Option<u64>,
-    /// The configuration file (default: $SEQCH_CONFIG or ~/.config/seqch/config.toml).
-    #[arg(long)]
-    config: Option<PathBuf>,
     #[command(flatten)]
     server: ServerArgs,
 }
@@ -92,12 +89,13 @@ pub struct Effective {
     pub poll_ms: u64,
     pub rescan_ms: u64,
     pub grace_ms: u64,
+    pub handoff: crate::config::HandoffConfig,
 }
 
 impl RunArgs {
     pub fn effective(&self) -> Result<Effective> {
-        let config_file = crate::config::path(self.config.as_deref());
-        let f = crate::config::load(&config_file)?;
+        let (config_file, f) = self.server.file()?;
+        let server = self.server.over(&f);
         let mode = self
             .mode
             .map(|m| format!("{m:?}").to_lowercase())
@@ -106,10 +104,10 @@ impl RunArgs {
             parse_mode(m).map_err(anyhow::Error::msg)?;
         }
         Ok(Effective {
-            url: self.server.url.clone().or(f.url),
-            user: self.server.user.clone().or(f.user),
-            password: self.server.password.clone().or(f.password),
-            database_prefix: self.server.database_prefix.clone().or(f.database_prefix),
+            url: server.url,
+            user: server.user,
+            password: server.password,
+            database_prefix: server.database_prefix,
             mode,
             claude_dirs: if self.claude_dirs.is_empty() {
                 f.claude_dirs.unwrap_or_else(sources::default_claude_dirs)
@@ -129,6 +127,7 @@ impl RunArgs {
             poll_ms: self.poll_ms.or(f.poll_ms).unwrap_or(100),
             rescan_ms: self.rescan_ms.or(f.rescan_ms).unwrap_or(3000),
             grace_ms: self.grace_ms.or(f.grace_ms).unwrap_or(300),
+            handoff: f.handoff.clone().unwrap_or_default(),
             config_file,
         })
     }
@@ -174,6 +173,10 @@ pub fn print_config(args: &RunArgs, json: bool) -> Result<()> {
             "poll / rescan / grace  {} / {} / {} ms",
             e.poll_ms, e.rescan_ms, e.grace_ms
         );
+        println!(
+            "handoff         {}",
+            if e.handoff.enabled { "on" } else { "off" }
+        );
     }
     Ok(())
 }
@@ -182,11 +185,58 @@ fn parse_mode(s: &str) -> Result<Mode, String> {
     Mode::parse(s).ok_or_else(|| format!("unknown mode {s:?} (http, file, mirror, off)"))
 }
 
+/// Sessions that start while the daemon runs; once their rows are in ClickHouse, their
+/// projects' memory files get a fresh brief, carrying the other agent's latest session forward.
+struct Handoffs {
+    /// Sessions whose first activity is older than this (ms since the epoch) are history.
+    since_ms: u64,
+    seen: HashSet<(String, String)>,
+    pending: std::collections::BTreeSet<String>,
+    source: seqch_brief::Source,
+    tz: String,
+    max_bytes: usize,
+}
+
+impl Handoffs {
+    fn saw(&mut self, s: &Session<'_>) {
+        if s.first_ts_ms >= self.since_ms
+            && !s.project_path.is_empty()
+            && self
+                .seen
+                .insert((s.agent.to_owned(), s.session_id.to_owned()))
+        {
+            self.pending.insert(s.project_path.to_owned());
+        }
+    }
+
+    /// Refreshes the briefs of the projects where sessions started (call once their rows are
+    /// acknowledged). A failure is logged: the daemon's job is ingest, not the brief.
+    fn refresh(&mut self) {
+        for project in std::mem::take(&mut self.pending) {
+            let dir = Path::new(&project);
+            if !dir.is_dir() {
+                tracing::debug!("handoff: {project} is not a directory here; skipped");
+                continue;
+            }
+            let options = seqch_brief::brief::BriefOptions::new(
+                project.as_str(),
+                jiff::Timestamp::now(),
+                self.tz.as_str(),
+            );
+            match crate::context_cmd::refresh(&self.source, dir, &options, self.max_bytes) {
+                Ok(changes) => tracing::info!("handoff: brief of {project}: {changes:?}"),
+                Err(e) => tracing::warn!("handoff: brief of {project} not refreshed: {e:#}"),
+            }
+        }
+    }
+}
+
 /// Hands rows to the writer, waiting while its queue is full (the log files are the durable
 /// buffer, so the tailer slows down instead of dropping), and to the summary of `--once`.
 struct Rows<'a> {
     writer: &'a Writer,
     summary: Option<&'a mut Summary>,
+    handoffs: Option<&'a mut Handoffs>,
     /// Set while stopping: a full queue is then given up on (and checkpoints stay put).
     stop: &'a AtomicBool,
     gave_up: bool,
@@ -228,6 +278,9 @@ impl Sink for Rows<'_> {
     }
     fn session(&mut self, s: &Session<'_>) {
         self.push(s);
+        if let Some(h) = self.handoffs.as_deref_mut() {
+            h.saw(s);
+        }
         if let Some(sum) = self.summary.as_deref_mut() {
             sum.session(s);
         }
@@ -476,6 +529,24 @@ pub fn run(args: &RunArgs) -> Result<()> {
         .as_deref()
         .map_or_else(Databases::default, Databases::prefixed);
     let (mode, url, files_dir) = (config.mode, config.url.clone(), config.file_dir.clone());
+    let mut handoffs = match (eff.handoff.enabled, mode.sends()) {
+        (false, _) => None,
+        (true, false) => {
+            tracing::warn!("handoff is on but rows do not go to ClickHouse (mode {mode:?}): off");
+            None
+        }
+        (true, true) => Some(Handoffs {
+            since_ms: jiff::Timestamp::now().as_millisecond().max(0) as u64,
+            seen: HashSet::new(),
+            pending: Default::default(),
+            source: seqch_brief::Source::new(&config),
+            tz: eff.handoff.tz.clone().unwrap_or_else(|| "UTC".into()),
+            max_bytes: eff
+                .handoff
+                .max_bytes
+                .unwrap_or(crate::context_cmd::DEFAULT_MAX_BYTES),
+        }),
+    };
     let target = match mode {
         Mode::Http => format!("ClickHouse at {url}"),
         Mode::Mirror => format!("ClickHouse at {url} and {}", files_dir.display()),
@@ -570,6 +641,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         let mut rows = Rows {
             writer: &writer,
             summary: summary.as_mut(),
+            handoffs: handoffs.as_mut(),
             stop: &stop,
             gave_up: false,
         };
@@ -605,6 +677,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
             } else if writer.flush_wait(Duration::from_secs(60)) {
                 tailer.checkpoints(from_now).save(&checkpoint_path)?;
                 save_status(&state_dir, mode, &target, &writer);
+                if let Some(h) = handoffs.as_mut() {
+                    h.refresh();
+                }
                 last_checkpoint = now;
                 dirty = false;
             } else {

@@ -1,7 +1,9 @@
 //! `seqch-tail`: tails Claude Code and Codex logs into ClickHouse, and the seqch command line.
 
+mod budget_cmd;
 mod checkpoint;
 mod config;
+mod context_cmd;
 mod daemon;
 mod report_cmd;
 mod schema_cmd;
@@ -41,6 +43,10 @@ enum Command {
     Run(daemon::RunArgs),
     /// What the daemon has read, what it holds in its spool, and its counters.
     Status(state_cmd::StatusArgs),
+    /// A project's recent agent activity as a brief, or kept in CLAUDE.md and AGENTS.md (`--write`).
+    Context(context_cmd::ContextArgs),
+    /// Today's spend, the rate limits, and whether to route to the cloud or a local model.
+    Budget(budget_cmd::BudgetArgs),
     /// Send the JSONEachRow files of file mode to ClickHouse.
     Replay(state_cmd::ReplayArgs),
     /// Print the configuration `run` would use (file < environment < flags), password masked.
@@ -68,6 +74,8 @@ fn main() -> Result<()> {
         Command::Report(args) => report_cmd::run(&args),
         Command::Run(args) => daemon::run(&args),
         Command::Status(args) => state_cmd::status(&args),
+        Command::Context(args) => context_cmd::run(&args),
+        Command::Budget(args) => budget_cmd::run(&args),
         Command::Replay(args) => state_cmd::replay(&args),
         Command::Config { json, run } => daemon::print_config(&run, json),
     }

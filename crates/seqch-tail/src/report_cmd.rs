@@ -93,17 +93,21 @@ pub struct ReportArgs {
     server: ServerArgs,
 }
 
-/// `2026-11-01` or an RFC 3339 instant, as the `DateTime64(3, 'UTC')` text ClickHouse takes.
-fn utc_text(s: &str) -> Result<String> {
-    let ts: Timestamp = match s.parse::<Timestamp>() {
-        Ok(ts) => ts,
-        Err(_) => s
+/// `2026-11-01` (midnight UTC) or an RFC 3339 instant.
+pub fn instant(s: &str) -> Result<Timestamp> {
+    match s.parse::<Timestamp>() {
+        Ok(ts) => Ok(ts),
+        Err(_) => Ok(s
             .parse::<jiff::civil::Date>()
             .with_context(|| format!("{s:?} is neither YYYY-MM-DD nor an RFC 3339 time"))?
             .to_zoned(jiff::tz::TimeZone::UTC)?
-            .timestamp(),
-    };
-    Ok(ts.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string())
+            .timestamp()),
+    }
+}
+
+/// [`instant`] as the `DateTime64(3, 'UTC')` text ClickHouse takes.
+fn utc_text(s: &str) -> Result<String> {
+    Ok(instant(s)?.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string())
 }
 
 /// The `{name:Type}` parameters a query uses.
@@ -121,7 +125,8 @@ fn parameters(sql: &str) -> Vec<&str> {
 
 pub fn run(args: &ReportArgs) -> Result<()> {
     let (file, sql) = args.report.file();
-    let dbs = args.server.databases();
+    let server = args.server.resolved()?;
+    let dbs = server.databases();
     let now = Timestamp::now();
     let since = match &args.since {
         Some(s) => utc_text(s)?,
@@ -135,7 +140,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         Some(s) => utc_text(s)?,
         None => now.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string(),
     };
-    let mut q = args.server.client().query(&query_text(&dbs.rewrite(sql)));
+    let mut q = server.client().query(&query_text(&dbs.rewrite(sql)));
     for name in parameters(sql) {
         q = match name {
             "since" => q.param(name, &since),
@@ -159,7 +164,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let bytes = rt
         .block_on(async { q.fetch_bytes(format)?.collect().await })
         .map_err(|e| anyhow::anyhow!(explain(&e.to_string())))
-        .with_context(|| format!("report {file} on {}", args.server.url()))?;
+        .with_context(|| format!("report {file} on {}", server.url()))?;
     let text = String::from_utf8_lossy(&bytes);
     if args.json {
         print!("{text}");

@@ -16,6 +16,7 @@ pub enum SchemaCommand {
 }
 
 pub fn run(cmd: &SchemaCommand, server: &ServerArgs) -> Result<()> {
+    let server = &server.resolved()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -165,7 +165,8 @@ pub fn replay(args: &ReplayArgs) -> Result<()> {
             .unwrap_or_else(default_state_dir)
             .join("files")
     });
-    let client = args.server.client();
+    let server = args.server.resolved()?;
+    let client = server.client();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -187,7 +188,7 @@ pub fn replay(args: &ReplayArgs) -> Result<()> {
         };
         let target = format!(
             "{}.{table}",
-            args.server
+            server
                 .databases()
                 .rewrite(&format!("{db}."))
                 .trim_end_matches('.')
@@ -210,11 +211,7 @@ pub fn replay(args: &ReplayArgs) -> Result<()> {
             })
             .map_err(|e| anyhow::anyhow!(explain(&e.to_string())))
             .with_context(|| {
-                format!(
-                    "sending {} to {target} on {}",
-                    path.display(),
-                    args.server.url()
-                )
+                format!("sending {} to {target} on {}", path.display(), server.url())
             })?;
             rows += chunk.iter().filter(|b| **b == b'\n').count();
         }

@@ -259,3 +259,102 @@ async fn live_appends_partial_lines_and_new_files() {
     assert!(status.success(), "SIGTERM exits 0: {status:?}");
     views_agree(&url, &prefix).await;
 }
+
+/// With `[handoff] enabled`, a session that starts while the daemon runs refreshes its project's
+/// memory files with the other agent's latest session; sessions already there at start do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_session_hands_off_to_the_other_agent() {
+    let Some((url, prefix, dir)) = setup().await else {
+        return;
+    };
+    let home = dir.join("home");
+    let project = dir.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let user_text = "# Mine\n\nNever touch vendor/.\n";
+    std::fs::write(project.join("CLAUDE.md"), user_text).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[handoff]\nenabled = true\n").unwrap();
+    let cwd = serde_json::to_string(project.to_str().unwrap()).unwrap();
+    let at = |ago_s: i64| {
+        (jiff::Timestamp::now() - jiff::SignedDuration::from_secs(ago_s))
+            .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    };
+
+    // History: a Codex session in the project ten minutes ago whose `cargo build` failed.
+    let codex = home.join("codex/sessions/2026/11/24/rollout-history.jsonl");
+    std::fs::create_dir_all(codex.parent().unwrap()).unwrap();
+    let t = at(600);
+    std::fs::write(
+        &codex,
+        format!(
+            r#"{{"timestamp":"{t}","type":"session_meta","payload":{{"id":"hist-codex","timestamp":"{t}","cwd":{cwd},"cli_version":"0.169.0","git":{{"branch":"main"}}}}}}
+{{"timestamp":"{t}","type":"turn_context","payload":{{"turn_id":"turn-1","cwd":{cwd},"model":"gpt-5.3-codex"}}}}
+{{"timestamp":"{t}","type":"response_item","payload":{{"type":"function_call","name":"exec_command","arguments":"{{\"cmd\":\"cargo build\"}}","call_id":"call_1"}}}}
+{{"timestamp":"{t}","type":"response_item","payload":{{"type":"function_call_output","call_id":"call_1","output":"Process exited with code 101\nerror[E0425]"}}}}
+{{"timestamp":"{t}","type":"event_msg","payload":{{"type":"token_count","info":{{"total_token_usage":{{"input_tokens":900,"cached_input_tokens":0,"output_tokens":90,"total_tokens":990}},"last_token_usage":{{"input_tokens":900,"cached_input_tokens":0,"output_tokens":90,"total_tokens":990}}}}}}}}
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(home.join("claude/projects")).unwrap();
+    let state = dir.join("state");
+    let config_arg = config.to_str().unwrap();
+    let mut child = daemon(&url, &prefix, &home, &state, &["--config", config_arg])
+        .spawn()
+        .expect("spawn");
+    let c = Client::default().with_url(&url);
+    let sessions = seqch_writer::schema::Databases::prefixed(&prefix)
+        .rewrite("SELECT count() FROM agent.sessions FINAL")
+        .into_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while c.query(&sessions).fetch_one::<u64>().await.unwrap() < 1 {
+        assert!(Instant::now() < deadline, "the history never arrived");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        std::fs::read_to_string(project.join("CLAUDE.md")).unwrap(),
+        user_text,
+        "history is not a new session"
+    );
+
+    // A Claude Code session starts in the project.
+    let claude = home.join("claude/projects/-project/new-claude.jsonl");
+    std::fs::create_dir_all(claude.parent().unwrap()).unwrap();
+    let t = at(0);
+    std::fs::write(
+        &claude,
+        format!(
+            r#"{{"type":"user","timestamp":"{t}","sessionId":"new-claude","cwd":{cwd},"gitBranch":"main","uuid":"u1","message":{{"role":"user","content":"carry on"}}}}
+{{"type":"assistant","timestamp":"{t}","sessionId":"new-claude","cwd":{cwd},"gitBranch":"main","uuid":"u2","requestId":"req_1","message":{{"id":"msg_1","model":"claude-sonnet-4-5","role":"assistant","content":[{{"type":"text","text":"on it"}}],"usage":{{"input_tokens":10,"output_tokens":5}}}}}}
+"#
+        ),
+    )
+    .unwrap();
+    let claude_md = project.join("CLAUDE.md");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&claude_md)
+        .is_ok_and(|t| t.contains("exec_command `cargo build` failed 1×"))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "CLAUDE.md never got the Codex handoff"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&claude_md).unwrap();
+    assert!(text.starts_with(user_text), "{text}");
+    assert!(
+        text.contains("### Latest Codex session (handoff)"),
+        "{text}"
+    );
+    let agents = std::fs::read_to_string(project.join("AGENTS.md")).unwrap();
+    assert!(
+        agents.contains("### Latest Claude Code session (handoff)")
+            && agents.contains("`new-claude`"),
+        "{agents}"
+    );
+    unsafe { libc_kill(child.id() as i32, 15) };
+    assert!(child.wait().unwrap().success());
+}
