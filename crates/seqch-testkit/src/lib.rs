@@ -36,3 +36,59 @@ pub fn unique_name(prefix: &str) -> String {
         .map_or(0, |d| d.subsec_nanos());
     format!("{prefix}_{}_{n}_{nanos}", std::process::id())
 }
+
+/// A ClickHouse of one test's own (`scripts/clickhouse.sh`, data in `dir`), for tests that stop
+/// and start the server under a writer; stopped when dropped, also when the test fails.
+pub struct PrivateServer {
+    dir: std::path::PathBuf,
+    /// Its HTTP URL; a restart keeps the port.
+    pub url: String,
+}
+
+impl PrivateServer {
+    pub fn start(dir: &std::path::Path) -> Self {
+        let dir = dir.to_path_buf();
+        let url = clickhouse_sh("start", &dir);
+        Self { dir, url }
+    }
+
+    pub fn stop(&self) {
+        clickhouse_sh("stop", &self.dir);
+    }
+
+    /// Starts it again on the same data and port.
+    pub fn restart(&self) {
+        assert_eq!(
+            clickhouse_sh("start", &self.dir),
+            self.url,
+            "the server came back on its port"
+        );
+    }
+}
+
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        let _ = script().arg("stop").arg(&self.dir).output();
+    }
+}
+
+fn script() -> std::process::Command {
+    let mut c = std::process::Command::new("bash");
+    c.arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/clickhouse.sh"));
+    c
+}
+
+fn clickhouse_sh(action: &str, dir: &std::path::Path) -> String {
+    let out = script()
+        .arg(action)
+        .arg(dir)
+        .output()
+        .expect("scripts/clickhouse.sh");
+    assert!(
+        out.status.success(),
+        "clickhouse.sh {action} {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}

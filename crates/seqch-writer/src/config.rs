@@ -70,6 +70,9 @@ pub struct WriterConfig {
     pub file_dir: PathBuf,
     /// Longest wait between replays of the spool while the server is down.
     pub max_backoff: Duration,
+    /// An insert or query the server has not answered within this is given up (and the batch
+    /// spooled), so a hanging server cannot hold the flusher, `flush_wait` or `close`.
+    pub request_timeout: Duration,
 }
 
 /// `$XDG_STATE_HOME/seqch`, else `~/.local/state/seqch`.
@@ -100,6 +103,7 @@ impl Default for WriterConfig {
             spool_max_bytes: 1 << 30,
             file_dir: state.join("files"),
             max_backoff: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(20),
         }
     }
 }

@@ -689,18 +689,35 @@ impl<'a> Flusher<'a> {
         let client = &self.client;
         let data = bytes::Bytes::copy_from_slice(&batch.data);
         let token = batch.token.clone();
-        self.runtime
-            .block_on(async move {
-                let mut insert = client
-                    .insert_formatted_with(sql)
-                    .with_setting("async_insert", "0")
-                    // On a cluster's Distributed tables, acknowledged means on the shards.
-                    .with_setting("distributed_foreground_insert", "1")
-                    .with_setting("insert_deduplication_token", token);
-                insert.send(data).await?;
-                insert.end().await
-            })
-            .map_err(classify)
+        self.answered(async move {
+            let mut insert = client
+                .insert_formatted_with(sql)
+                .with_setting("async_insert", "0")
+                // On a cluster's Distributed tables, acknowledged means on the shards.
+                .with_setting("distributed_foreground_insert", "1")
+                .with_setting("insert_deduplication_token", token);
+            insert.send(data).await?;
+            insert.end().await
+        })
+    }
+
+    /// Runs a request to the server, giving up after the configured timeout: a server that
+    /// accepts the connection and then hangs is treated like one that is down. (A timed-out
+    /// insert the server did apply is deduplicated on retry by its token.)
+    fn answered<T>(
+        &self,
+        request: impl Future<Output = Result<T, clickhouse::error::Error>>,
+    ) -> Result<T, Failure> {
+        let limit = self.shared.config.request_timeout;
+        match self
+            .runtime
+            .block_on(async { tokio::time::timeout(limit, request).await })
+        {
+            Ok(answer) => answer.map_err(classify),
+            Err(_) => Err(Failure::Transient(format!(
+                "no answer from the server within {limit:?}"
+            ))),
+        }
     }
 
     /// Checks once per table that the row's columns exist with fitting types (the server's
@@ -710,34 +727,31 @@ impl<'a> Flusher<'a> {
         let Some(schema) = info.schema.get() else {
             return Ok(());
         };
-        let described: Result<Vec<(String, String)>, _> = self.runtime.block_on(
+        let cols: Vec<(String, String)> = self.answered(
             self.client
                 .query("SELECT name, type FROM system.columns WHERE database = ? AND table = ?")
                 .bind(info.full.split_once('.').map_or("", |(d, _)| d))
                 .bind(info.name)
                 .fetch_all(),
-        );
-        match described {
-            Ok(cols) if cols.is_empty() => Err(Failure::Transient(format!(
+        )?;
+        if cols.is_empty() {
+            return Err(Failure::Transient(format!(
                 "{} does not exist (run `seqch-tail schema apply`)",
                 info.full
-            ))),
-            Ok(cols) => {
-                rowbinary::check(schema, &cols).map_err(|e| {
-                    // A missing column is an old schema (retried until `schema apply`); a
-                    // column of another type will never take these rows.
-                    let msg = format!("{}: {e}", info.full);
-                    if e.contains("has no column") {
-                        Failure::Transient(msg)
-                    } else {
-                        Failure::Permanent(msg)
-                    }
-                })?;
-                self.validated[t] = true;
-                Ok(())
-            }
-            Err(e) => Err(classify(e)),
+            )));
         }
+        rowbinary::check(schema, &cols).map_err(|e| {
+            // A missing column is an old schema (retried until `schema apply`); a column of
+            // another type will never take these rows.
+            let msg = format!("{}: {e}", info.full);
+            if e.contains("has no column") {
+                Failure::Transient(msg)
+            } else {
+                Failure::Permanent(msg)
+            }
+        })?;
+        self.validated[t] = true;
+        Ok(())
     }
 }
 

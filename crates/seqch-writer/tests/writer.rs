@@ -3,7 +3,6 @@
 //! batches the server refuses for good, and file mode.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use clickhouse::Client;
@@ -107,34 +106,6 @@ async fn rows_from_two_threads_arrive_exactly_once() {
     );
 }
 
-fn clickhouse_sh(args: &[&str]) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/clickhouse.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("clickhouse.sh");
-    assert!(
-        out.status.success(),
-        "clickhouse.sh {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// Stops a private test server when dropped, also when the test fails.
-struct StopOnDrop(String);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/clickhouse.sh");
-        let _ = Command::new("bash")
-            .arg(script)
-            .args(["stop", &self.0])
-            .output();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_stopped_mid_stream_loses_and_doubles_nothing() {
     // A server of its own, stopped and started again (same data, same port).
@@ -142,10 +113,8 @@ async fn server_stopped_mid_stream_loses_and_doubles_nothing() {
         return;
     }
     let dir = tmp("restart");
-    let run = dir.join("server");
-    let run_s = run.to_str().unwrap();
-    let url = clickhouse_sh(&["start", run_s]);
-    let _stop = StopOnDrop(run_s.to_owned());
+    let server = seqch_testkit::PrivateServer::start(&dir.join("server"));
+    let url = server.url.clone();
     let dbs = fresh_schema(&url).await;
     let writer = Writer::new(config(&url, &dbs, &dir)).unwrap();
     let ids: Vec<String> = (0..100_000u64).map(|i| format!("r{i}")).collect();
@@ -153,7 +122,7 @@ async fn server_stopped_mid_stream_loses_and_doubles_nothing() {
         writer.push(&turn(i, &ids[i as usize])).unwrap();
     }
     assert!(writer.flush_wait(Duration::from_secs(60)));
-    clickhouse_sh(&["stop", run_s]);
+    server.stop();
     for i in 50_000..100_000u64 {
         while writer.push(&turn(i, &ids[i as usize])).is_err() {
             std::thread::sleep(Duration::from_millis(5)); // the queue is full: the caller may retry
@@ -167,11 +136,7 @@ async fn server_stopped_mid_stream_loses_and_doubles_nothing() {
     );
     assert!(down.spool_bytes > 0, "{down:?}");
 
-    assert_eq!(
-        clickhouse_sh(&["start", run_s]),
-        url,
-        "the server came back on its port"
-    );
+    server.restart();
     let deadline = Instant::now() + Duration::from_secs(120);
     while writer.stats().spool_bytes > 0 && Instant::now() < deadline {
         writer.flush_wait(Duration::from_secs(5));
@@ -185,7 +150,6 @@ async fn server_stopped_mid_stream_loses_and_doubles_nothing() {
         (100_000, expected_sum(100_000), 100_000)
     );
     drop(writer);
-    clickhouse_sh(&["stop", run_s]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -333,4 +297,31 @@ fn file_mode_writes_one_json_object_per_row() {
         w.push(&turn(9, "late")),
         Err(seqch_writer::PushError::Closed)
     );
+}
+
+/// A server that accepts connections and never answers cannot hold the writer: each request
+/// gives up after `request_timeout`, the rows go to the spool, and `close` returns.
+#[test]
+fn a_hanging_server_times_out_into_the_spool() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let dir = tmp("hang");
+    let writer = Writer::new(WriterConfig {
+        request_timeout: Duration::from_millis(300),
+        ..config(&url, &Databases::default(), &dir)
+    })
+    .unwrap();
+    let ids: Vec<String> = (0..100u64).map(|i| format!("h{i}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        writer.push(&turn(i as u64, id)).unwrap();
+    }
+    // Without the timeout the first insert never returns and both waits run out.
+    assert!(writer.flush_wait(Duration::from_secs(20)));
+    assert!(writer.close(Duration::from_secs(20)));
+    let stats = writer.stats();
+    assert_eq!((stats.spooled, stats.inserted), (100, 0), "{stats:?}");
 }
