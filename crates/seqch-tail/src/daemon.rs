@@ -375,8 +375,25 @@ impl Tailer {
         }
     }
 
-    /// Reads what the files gained (all of them, or only `only`); returns the bytes fed.
-    fn pass(&mut self, sink: &mut dyn Sink, only: Option<&HashSet<PathBuf>>) -> u64 {
+    /// Bytes not read yet in the tracked files, and how many files have them.
+    fn unread(&self) -> (u64, usize) {
+        self.files
+            .iter()
+            .filter_map(|(p, t)| {
+                let len = std::fs::metadata(p).ok()?.len();
+                (len > t.offset).then_some(len - t.offset)
+            })
+            .fold((0, 0), |(b, n), more| (b + more, n + 1))
+    }
+
+    /// Reads what the files gained (all of them, or only `only`), telling `progress` the bytes
+    /// fed from each file read; returns the bytes fed.
+    fn pass(
+        &mut self,
+        sink: &mut dyn Sink,
+        only: Option<&HashSet<PathBuf>>,
+        progress: &mut dyn FnMut(u64),
+    ) -> u64 {
         let mut fed = 0;
         let mut gone = Vec::new();
         for (path, t) in self.files.iter_mut() {
@@ -406,6 +423,7 @@ impl Tailer {
             let used = self.parser.feed(t.id, t.offset, &mut self.buf, sink) as u64;
             t.offset = if is_zst(path) { len } else { t.offset + used };
             fed += used;
+            progress(used);
         }
         for path in gone {
             self.files.remove(&path);
@@ -565,6 +583,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let found = tailer.discover();
     tailer.track(found, &checkpoints, first_start && from_now);
 
+    // The first pass reads everything already there: that is the backfill shown.
+    let mut backfill = match tailer.unread() {
+        (0, _) => None,
+        (bytes, files) => Some(crate::progress::Backfill::start(bytes, files)),
+    };
+
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, stop.clone()).context("installing signal handlers")?;
@@ -646,7 +670,15 @@ pub fn run(args: &RunArgs) -> Result<()> {
             gave_up: false,
         };
         let full = args.once || last_full.elapsed() >= full_every;
-        let fed = tailer.pass(&mut rows, (!full).then_some(&dirty_paths));
+        let fed = match backfill.as_mut() {
+            Some(b) => tailer.pass(&mut rows, (!full).then_some(&dirty_paths), &mut |bytes| {
+                b.file_done(bytes, writer.stats().pushed)
+            }),
+            None => tailer.pass(&mut rows, (!full).then_some(&dirty_paths), &mut |_| {}),
+        };
+        if let Some(b) = backfill.take() {
+            b.finish(writer.stats().pushed);
+        }
         dirty_paths.clear();
         if full {
             last_full = Instant::now();

@@ -5,6 +5,7 @@ mod checkpoint;
 mod config;
 mod context_cmd;
 mod daemon;
+mod progress;
 mod report_cmd;
 mod schema_cmd;
 mod server;

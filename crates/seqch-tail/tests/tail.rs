@@ -358,3 +358,126 @@ async fn a_new_session_hands_off_to_the_other_agent() {
     unsafe { libc_kill(child.id() as i32, 15) };
     assert!(child.wait().unwrap().success());
 }
+
+/// A Claude Code session of `calls` billed calls, each with one tool call (every third fails).
+fn claude_session(id: &str, calls: u32) -> String {
+    let mut out = String::new();
+    for i in 0..calls {
+        let ts = format!("2026-11-20T10:{:02}:{:02}.000Z", i / 60 % 60, i % 60);
+        let failed = i % 3 == 2;
+        out.push_str(&format!(
+            r#"{{"type":"assistant","timestamp":"{ts}","sessionId":"{id}","cwd":"/w/{id}","uuid":"{id}-a{i}","requestId":"req_{id}_{i}","message":{{"id":"msg_{id}_{i}","model":"claude-sonnet-4-5","role":"assistant","content":[{{"type":"tool_use","id":"toolu_{id}_{i}","name":"Bash","input":{{"command":"make {i}"}}}}],"usage":{{"input_tokens":{},"output_tokens":{},"cache_read_input_tokens":{}}}}}}}
+{{"type":"user","timestamp":"{ts}","sessionId":"{id}","cwd":"/w/{id}","uuid":"{id}-u{i}","message":{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"toolu_{id}_{i}","content":"done","is_error":{failed}}}]}}}}
+"#,
+            100 + i,
+            10 + i,
+            50 * i
+        ));
+    }
+    out
+}
+
+/// Files renamed, truncated and rewritten, deleted, a burst of 1,000 new files, and the server
+/// stopped and started again, all while the daemon runs: the tables then hold exactly what one
+/// offline pass over every file ever written gives (a deleted file's rows stay, a renamed or
+/// rewritten file's rows are not doubled).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_come_and_go_while_the_server_restarts() {
+    let Some(_) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let prefix = seqch_testkit::unique_name("churn");
+    let dir = std::env::temp_dir().join(&prefix);
+    let server = seqch_testkit::PrivateServer::start(&dir.join("server"));
+    let url = server.url.clone();
+    let dbs = seqch_writer::schema::Databases::prefixed(&prefix);
+    seqch_writer::schema::apply(&Client::default().with_url(&url), &dbs)
+        .await
+        .expect("schema");
+    let home = dir.join("home");
+    // Every file ever written, under its final name: what the offline pass reads.
+    let expected = dir.join("expected");
+    let projects = home.join("claude/projects/-w");
+    std::fs::create_dir_all(&projects).unwrap();
+    std::fs::create_dir_all(home.join("codex/sessions")).unwrap();
+    let write = |name: &str, text: &str| {
+        std::fs::write(projects.join(name), text).unwrap();
+        let e = expected.join("claude/projects/-w").join(name);
+        std::fs::create_dir_all(e.parent().unwrap()).unwrap();
+        std::fs::write(e, text).unwrap();
+    };
+    write("renamed.jsonl", &claude_session("renamed", 5));
+    write("rewritten.jsonl", &claude_session("rewritten", 4));
+    write("deleted.jsonl", &claude_session("deleted", 3));
+    let state = dir.join("state");
+    let mut child = daemon(&url, &prefix, &home, &state, &[])
+        .spawn()
+        .expect("spawn");
+    let settled = |want: (u64, u64, u64, u64, u64, u64)| {
+        let url = url.clone();
+        let prefix = prefix.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(90);
+            loop {
+                let got = in_clickhouse(&url, &prefix).await;
+                if got == want || Instant::now() > deadline {
+                    assert_eq!(got, want);
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    settled(offline(&expected)).await;
+
+    // Renamed (same inode, new name), rewritten in place (truncated, then the same lines and
+    // more), deleted; and a burst of 1,000 new one-call files.
+    std::fs::rename(
+        projects.join("renamed.jsonl"),
+        projects.join("renamed-2.jsonl"),
+    )
+    .unwrap();
+    std::fs::rename(
+        expected.join("claude/projects/-w/renamed.jsonl"),
+        expected.join("claude/projects/-w/renamed-2.jsonl"),
+    )
+    .unwrap();
+    std::fs::write(projects.join("rewritten.jsonl"), "").unwrap();
+    write("rewritten.jsonl", &claude_session("rewritten", 6));
+    std::fs::remove_file(projects.join("deleted.jsonl")).unwrap();
+    for n in 0..1000 {
+        write(
+            &format!("burst-{n:04}.jsonl"),
+            &claude_session(&format!("b{n}"), 1),
+        );
+    }
+    // 5 + 6 + 3 + 1,000 calls, each with a tool call (4 failed), in 1,003 sessions.
+    let want = offline(&expected);
+    assert_eq!((want.0, want.3, want.4, want.5), (1014, 1014, 4, 1003));
+    settled(want).await;
+
+    // The server goes away; files keep coming; it returns and the spool drains.
+    server.stop();
+    write("while-down.jsonl", &claude_session("down", 7));
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(projects.join("burst-0000.jsonl"))
+        .unwrap()
+        .write_all(claude_session("b0-more", 2).as_bytes())
+        .unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(expected.join("claude/projects/-w/burst-0000.jsonl"))
+        .unwrap()
+        .write_all(claude_session("b0-more", 2).as_bytes())
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    server.restart();
+    settled(offline(&expected)).await;
+
+    unsafe { libc_kill(child.id() as i32, 15) };
+    assert!(child.wait().unwrap().success(), "SIGTERM exits 0");
+    views_agree(&url, &prefix).await;
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
