@@ -32,7 +32,7 @@ FROM
       AND ok = 1
       AND ts_ms < toUnixTimestamp64Milli({until:DateTime64(3, 'UTC')})
       AND tool_name IN ('Read', 'Edit', 'MultiEdit', 'Write', 'NotebookEdit', 'apply_patch', 'view_image')
-      AND (agent, session_id) IN
+      AND (agent, session_id) GLOBAL IN
       (
           SELECT agent, session_id
           FROM agent.sessions FINAL

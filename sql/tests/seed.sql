@@ -1,5 +1,5 @@
--- Fixture: see sql/tests/README.md. Times are in 2031 (UTC) so that seq.context's 90-day TTL
--- never drops them while the tests are in use.
+-- The query fixture (see sql/tests/README.md), included by most cases. Times are in 2031 (UTC)
+-- so that seq.context's 90-day TTL never drops them while the tests are in use.
 -- Older versions arrive last: c1's first snapshot and msg_2's streaming snapshot.
 INSERT INTO agent.sessions (ts_ms, session_id, agent, model, project_path, git_branch, git_commit, dur_ms, turns, total_input_tokens, total_output_tokens, total_cost_usd, first_ts_ms, total_cached_tokens, total_cache_write_tokens, total_reasoning_tokens, tool_calls, failed_tool_calls, parent_session_id, source, cli_version) SETTINGS async_insert = 0 VALUES
 (1930934700000, 'c1', 'claude', 'claude-opus-4-6', '/w/app', 'main', 'abc123', 34500000, 3, 3500, 700, 0.875, 1930900200000, 2100, 800, 0, 4, 1, '', 'cli', '2.1.200'),

@@ -92,3 +92,93 @@ fn clickhouse_sh(action: &str, dir: &std::path::Path) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
+
+/// The data-driven cases of `sql/tests` (format in `sql/tests/README.md`), read once for every
+/// runner: the single-server suite and the cluster suite.
+pub mod sql_cases {
+    use std::path::{Path, PathBuf};
+
+    /// A parameter of a case: text, or an array of strings.
+    pub enum Param {
+        Text(String),
+        List(Vec<String>),
+    }
+
+    pub struct Case {
+        pub name: String,
+        /// `setup.sql` with its `-- include: FILE` lines replaced by those files of `sql/tests`.
+        pub setup: String,
+        /// The text of the query file named in `query`.
+        pub query: String,
+        pub params: Vec<(String, Param)>,
+        pub expected: String,
+    }
+
+    pub fn sql_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sql")
+    }
+
+    fn read(p: &Path) -> String {
+        std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    /// Every case, by name.
+    pub fn all() -> Vec<Case> {
+        let tests = sql_dir().join("tests");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&tests)
+            .expect("sql/tests")
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        dirs.iter().map(|d| load(d, &tests)).collect()
+    }
+
+    fn load(dir: &Path, tests: &Path) -> Case {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let setup = read(&dir.join("setup.sql"))
+            .lines()
+            .map(|line| match line.strip_prefix("-- include: ") {
+                Some(file) => read(&tests.join(file.trim())),
+                None => format!("{line}\n"),
+            })
+            .collect();
+        let query = read(
+            &sql_dir()
+                .join("queries")
+                .join(read(&dir.join("query")).trim()),
+        );
+        let params = match std::fs::read_to_string(dir.join("params.json")) {
+            Err(_) => Vec::new(),
+            Ok(text) => {
+                let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{name}/params.json: {e}"));
+                map.into_iter()
+                    .map(|(k, v)| {
+                        let p = match v {
+                            serde_json::Value::String(s) => Param::Text(s),
+                            serde_json::Value::Array(items) => Param::List(
+                                items
+                                    .into_iter()
+                                    .map(|i| match i {
+                                        serde_json::Value::String(s) => s,
+                                        other => panic!("{name}: {k} holds {other}, not a string"),
+                                    })
+                                    .collect(),
+                            ),
+                            other => panic!("{name}: {k} is {other}, not a string or array"),
+                        };
+                        (k, p)
+                    })
+                    .collect()
+            }
+        };
+        Case {
+            expected: read(&dir.join("expected.tsv")),
+            name,
+            setup,
+            query,
+            params,
+        }
+    }
+}

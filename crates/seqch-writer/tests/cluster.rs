@@ -6,9 +6,8 @@
 //! worker): replication fetch and `ON CLUSTER` fan-out, so each `ON CLUSTER` statement is run on
 //! every node instead (sql/README.md, "Cluster variant").
 
-use std::path::{Path, PathBuf};
-
 use clickhouse::Client;
+use seqch_testkit::sql_cases::{self, Case, Param};
 use seqch_writer::cluster::{self, ClusterOptions};
 use seqch_writer::schema::{Databases, query_text, statements};
 
@@ -98,16 +97,11 @@ async fn replicated_schema_registers_its_replicas_in_zookeeper() {
     drop(&nodes, &dbs).await;
 }
 
-fn sql_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sql")
-}
-
-async fn run_case(nodes: &[Client], case: &Path) -> Result<(), String> {
-    let name = case.file_name().unwrap().to_string_lossy().into_owned();
-    let read = |p: PathBuf| std::fs::read_to_string(&p).map_err(|e| format!("{name}: {e}"));
+async fn run_case(nodes: &[Client], case: &Case) -> Result<(), String> {
+    let name = &case.name;
     let dbs = Databases::prefixed(&seqch_testkit::unique_name("shard"));
     apply(nodes, &dbs, false).await;
-    for statement in statements(&read(case.join("setup.sql"))?) {
+    for statement in statements(&case.setup) {
         nodes[0]
             .query(&query_text(&dbs.rewrite(statement)))
             .with_setting("distributed_foreground_insert", "1")
@@ -115,30 +109,13 @@ async fn run_case(nodes: &[Client], case: &Path) -> Result<(), String> {
             .await
             .map_err(|e| format!("{name}: setup: {e}"))?;
     }
-    let query = read(
-        sql_dir()
-            .join("queries")
-            .join(read(case.join("query"))?.trim()),
-    )?;
-    let want = read(case.join("expected.tsv"))?;
     for (i, node) in nodes.iter().enumerate() {
-        let mut q = node.query(&query_text(&dbs.rewrite(&query)));
-        if case.join("params.json").exists() {
-            let params: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(&read(case.join("params.json"))?)
-                    .map_err(|e| e.to_string())?;
-            for (k, v) in params {
-                q = match v {
-                    serde_json::Value::Array(items) => q.param(
-                        &k,
-                        items
-                            .iter()
-                            .filter_map(|i| i.as_str().map(str::to_owned))
-                            .collect::<Vec<_>>(),
-                    ),
-                    other => q.param(&k, other.as_str().unwrap_or_default().to_owned()),
-                };
-            }
+        let mut q = node.query(&query_text(&dbs.rewrite(&case.query)));
+        for (k, v) in &case.params {
+            q = match v {
+                Param::Text(s) => q.param(k, s),
+                Param::List(items) => q.param(k, items),
+            };
         }
         let got = q
             .fetch_bytes("TabSeparatedWithNames")
@@ -147,10 +124,11 @@ async fn run_case(nodes: &[Client], case: &Path) -> Result<(), String> {
             .await
             .map_err(|e| format!("{name} on node {}: {e}", i + 1))?;
         let got = String::from_utf8_lossy(&got);
-        if got != want {
+        if got != case.expected {
             return Err(format!(
-                "{name} on node {}:\n--- expected\n{want}--- got\n{got}",
-                i + 1
+                "{name} on node {}:\n--- expected\n{}--- got\n{got}",
+                i + 1,
+                case.expected
             ));
         }
     }
@@ -176,12 +154,7 @@ async fn run_case(nodes: &[Client], case: &Path) -> Result<(), String> {
 async fn every_sql_case_gives_its_expected_result_through_distributed_tables() {
     let Some(nodes) = nodes() else { return };
     assert_eq!(nodes.len(), 2, "two nodes");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(sql_dir().join("tests"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
+    let cases = sql_cases::all();
     let mut failures = Vec::new();
     for case in &cases {
         if let Err(e) = run_case(&nodes, case).await {

@@ -2,10 +2,9 @@
 //! processes at once; every row type fits its table; every case in `sql/tests` gives exactly its
 //! expected result (replay cases included).
 
-use std::path::{Path, PathBuf};
-
 use clickhouse::Client;
 use seqch_rows as rows;
+use seqch_testkit::sql_cases::{self, Case, Param};
 use seqch_writer::schema::{self, Databases, MIGRATIONS, query_text, statements};
 
 fn client(url: &str) -> Client {
@@ -180,55 +179,24 @@ async fn every_row_type_fits_its_table() {
     drop_all(&c, &dbs).await;
 }
 
-fn sql_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sql")
-}
-
-async fn run_case(c: &Client, case: &Path) -> Result<(), String> {
-    let name = case.file_name().unwrap().to_string_lossy().into_owned();
-    let read = |p: PathBuf| {
-        std::fs::read_to_string(&p).map_err(|e| format!("{name}: {}: {e}", p.display()))
-    };
+async fn run_case(c: &Client, case: &Case) -> Result<(), String> {
+    let name = &case.name;
     let dbs = Databases::prefixed(&seqch_testkit::unique_name("case"));
     schema::apply(c, &dbs)
         .await
         .map_err(|e| format!("{name}: {e}"))?;
-    let setup = read(case.join("setup.sql"))?;
-    for statement in statements(&setup) {
+    for statement in statements(&case.setup) {
         c.query(&query_text(&dbs.rewrite(statement)))
             .execute()
             .await
             .map_err(|e| format!("{name}: setup failed: {e}"))?;
     }
-    let query_file = read(case.join("query"))?;
-    let query = read(sql_dir().join("queries").join(query_file.trim()))?;
-    let mut q = c.query(&query_text(&dbs.rewrite(&query)));
-    if case.join("params.json").exists() {
-        let params: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&read(case.join("params.json"))?)
-                .map_err(|e| format!("{name}: params.json: {e}"))?;
-        for (k, v) in params {
-            q = match v {
-                serde_json::Value::String(s) => q.param(&k, s),
-                serde_json::Value::Array(items) => {
-                    let items: Option<Vec<String>> = items
-                        .into_iter()
-                        .map(|i| i.as_str().map(str::to_owned))
-                        .collect();
-                    q.param(
-                        &k,
-                        items.ok_or_else(|| {
-                            format!("{name}: param {k} is not an array of strings")
-                        })?,
-                    )
-                }
-                _ => {
-                    return Err(format!(
-                        "{name}: param {k} is neither a string nor an array of strings"
-                    ));
-                }
-            };
-        }
+    let mut q = c.query(&query_text(&dbs.rewrite(&case.query)));
+    for (k, v) in &case.params {
+        q = match v {
+            Param::Text(s) => q.param(k, s),
+            Param::List(items) => q.param(k, items),
+        };
     }
     let got = q
         .fetch_bytes("TabSeparatedWithNames")
@@ -238,11 +206,13 @@ async fn run_case(c: &Client, case: &Path) -> Result<(), String> {
         .map_err(|e| format!("{name}: query failed: {e}"))?;
     let got = String::from_utf8_lossy(&got).into_owned();
     drop_all(c, &dbs).await;
-    let want = read(case.join("expected.tsv"))?;
-    if got == want {
+    if got == case.expected {
         Ok(())
     } else {
-        Err(format!("{name}:\n--- expected\n{want}--- got\n{got}"))
+        Err(format!(
+            "{name}:\n--- expected\n{}--- got\n{got}",
+            case.expected
+        ))
     }
 }
 
@@ -252,12 +222,7 @@ async fn every_sql_case_gives_its_expected_result() {
         return;
     };
     let c = client(&url);
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(sql_dir().join("tests"))
-        .expect("sql/tests")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
+    let cases = sql_cases::all();
     assert!(cases.len() >= 30, "only {} SQL cases", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
