@@ -183,6 +183,56 @@ typedef struct seq_ch_tool_call {
 } seq_ch_tool_call;
 
 /*
+ One snapshot of a session (`agent.sessions`; the latest `ts_ms` of a session wins).
+ */
+typedef struct seq_ch_session {
+  uint64_t ts_ms;
+  struct seq_ch_str session_id;
+  struct seq_ch_str agent;
+  struct seq_ch_str model;
+  struct seq_ch_str project_path;
+  struct seq_ch_str git_branch;
+  struct seq_ch_str git_commit;
+  uint64_t dur_ms;
+  uint32_t turns;
+  uint32_t tool_calls;
+  uint64_t total_input_tokens;
+  uint64_t total_output_tokens;
+  double total_cost_usd;
+  uint64_t first_ts_ms;
+  uint64_t total_cached_tokens;
+  uint64_t total_cache_write_tokens;
+  uint64_t total_reasoning_tokens;
+  uint32_t failed_tool_calls;
+  uint32_t reserved;
+  struct seq_ch_str parent_session_id;
+  struct seq_ch_str source;
+  struct seq_ch_str cli_version;
+} seq_ch_session;
+
+/*
+ One rate-limit window as seen at `ts_ms` (`agent.rate_limits`).
+ */
+typedef struct seq_ch_rate_limit {
+  uint64_t ts_ms;
+  struct seq_ch_str session_id;
+  struct seq_ch_str agent;
+  struct seq_ch_str limit_id;
+  /*
+   `primary` or `secondary`.
+   */
+  struct seq_ch_str window;
+  double used_percent;
+  uint32_t window_minutes;
+  uint32_t reserved;
+  /*
+   Unix seconds; 0 when unknown.
+   */
+  uint64_t resets_at;
+  struct seq_ch_str plan_type;
+} seq_ch_rate_limit;
+
+/*
  Counters (`seq_ch_stats`). Set `struct_size` before the call; fields past it are not written.
  */
 typedef struct seq_ch_stats_t {
@@ -404,6 +454,16 @@ int32_t seq_ch_try_push_turn(struct seq_ch_writer *w, const struct seq_ch_turn *
  Pushes a tool call; `SEQ_CH_OK`, or why not.
  */
 int32_t seq_ch_try_push_tool_call(struct seq_ch_writer *w, const struct seq_ch_tool_call *row);
+
+/*
+ Pushes a session snapshot; `SEQ_CH_OK`, or why not.
+ */
+int32_t seq_ch_try_push_session(struct seq_ch_writer *w, const struct seq_ch_session *row);
+
+/*
+ Pushes a rate-limit window snapshot; `SEQ_CH_OK`, or why not.
+ */
+int32_t seq_ch_try_push_rate_limit(struct seq_ch_writer *w, const struct seq_ch_rate_limit *row);
 
 /*
  Waits until every row pushed before the call is in ClickHouse, spooled or filed:

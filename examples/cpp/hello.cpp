@@ -1,4 +1,5 @@
-// The C++ wrapper: push three model calls and wait until they are in ClickHouse.
+// The C++ wrapper: push three model calls, wait until they are in ClickHouse, and ask for the
+// budget verdict a router would read.
 //   c++ -std=c++17 hello.cpp -Iinclude -Ibindings/cpp -Ltarget/release -lseqch -o hello
 #include <seqch.hpp>
 
@@ -22,5 +23,6 @@ int main() {
   }
   bool ok = w.flush(std::chrono::seconds(10));
   std::printf("inserted %llu\n", static_cast<unsigned long long>(w.stats().inserted));
+  std::printf("budget %s\n", w.budget(/*daily_limit_usd=*/20).c_str());
   return ok && w.stats().inserted == 3 ? 0 : 1;
 }

@@ -737,6 +737,52 @@ pub struct seq_ch_tool_call {
     pub project_path: seq_ch_str,
 }
 
+/// One snapshot of a session (`agent.sessions`; the latest `ts_ms` of a session wins).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seq_ch_session {
+    pub ts_ms: u64,
+    pub session_id: seq_ch_str,
+    pub agent: seq_ch_str,
+    pub model: seq_ch_str,
+    pub project_path: seq_ch_str,
+    pub git_branch: seq_ch_str,
+    pub git_commit: seq_ch_str,
+    pub dur_ms: u64,
+    pub turns: u32,
+    pub tool_calls: u32,
+    pub total_input_tokens: u64,
+    pub total_output_tokens: u64,
+    pub total_cost_usd: f64,
+    pub first_ts_ms: u64,
+    pub total_cached_tokens: u64,
+    pub total_cache_write_tokens: u64,
+    pub total_reasoning_tokens: u64,
+    pub failed_tool_calls: u32,
+    pub reserved: u32,
+    pub parent_session_id: seq_ch_str,
+    pub source: seq_ch_str,
+    pub cli_version: seq_ch_str,
+}
+
+/// One rate-limit window as seen at `ts_ms` (`agent.rate_limits`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seq_ch_rate_limit {
+    pub ts_ms: u64,
+    pub session_id: seq_ch_str,
+    pub agent: seq_ch_str,
+    pub limit_id: seq_ch_str,
+    /// `primary` or `secondary`.
+    pub window: seq_ch_str,
+    pub used_percent: f64,
+    pub window_minutes: u32,
+    pub reserved: u32,
+    /// Unix seconds; 0 when unknown.
+    pub resets_at: u64,
+    pub plan_type: seq_ch_str,
+}
+
 /// Counters (`seq_ch_stats`). Set `struct_size` before the call; fields past it are not written.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
@@ -971,6 +1017,103 @@ pub unsafe extern "C" fn seq_ch_try_push_tool_call(
             call_id: &call_id,
             turn_id: &turn_id,
             project_path: &project_path,
+        })
+    })
+}
+
+/// Pushes a session snapshot; `SEQ_CH_OK`, or why not.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn seq_ch_try_push_session(
+    w: *mut seq_ch_writer,
+    row: *const seq_ch_session,
+) -> i32 {
+    guard(SEQ_CH_PANIC, || {
+        let (Some(w), false) = (handle(w), row.is_null()) else {
+            return SEQ_CH_INVALID_ARGUMENT;
+        };
+        // SAFETY: the caller passes a valid row for the call.
+        let r = unsafe { &*row };
+        let strings = [
+            r.session_id,
+            r.agent,
+            r.model,
+            r.project_path,
+            r.git_branch,
+            r.git_commit,
+            r.parent_session_id,
+            r.source,
+            r.cli_version,
+        ];
+        let Some(
+            [
+                session_id,
+                agent,
+                model,
+                project_path,
+                git_branch,
+                git_commit,
+                parent_session_id,
+                source,
+                cli_version,
+            ],
+        ) = (unsafe { w.repairs.strings("seq_ch_try_push_session", strings) })
+        else {
+            return SEQ_CH_INVALID_ARGUMENT;
+        };
+        w.push(&rows::Session {
+            ts_ms: r.ts_ms,
+            session_id: &session_id,
+            agent: &agent,
+            model: &model,
+            project_path: &project_path,
+            git_branch: &git_branch,
+            git_commit: &git_commit,
+            dur_ms: r.dur_ms,
+            turns: r.turns,
+            total_input_tokens: r.total_input_tokens,
+            total_output_tokens: r.total_output_tokens,
+            total_cost_usd: r.total_cost_usd,
+            first_ts_ms: r.first_ts_ms,
+            total_cached_tokens: r.total_cached_tokens,
+            total_cache_write_tokens: r.total_cache_write_tokens,
+            total_reasoning_tokens: r.total_reasoning_tokens,
+            tool_calls: r.tool_calls,
+            failed_tool_calls: r.failed_tool_calls,
+            parent_session_id: &parent_session_id,
+            source: &source,
+            cli_version: &cli_version,
+        })
+    })
+}
+
+/// Pushes a rate-limit window snapshot; `SEQ_CH_OK`, or why not.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn seq_ch_try_push_rate_limit(
+    w: *mut seq_ch_writer,
+    row: *const seq_ch_rate_limit,
+) -> i32 {
+    guard(SEQ_CH_PANIC, || {
+        let (Some(w), false) = (handle(w), row.is_null()) else {
+            return SEQ_CH_INVALID_ARGUMENT;
+        };
+        // SAFETY: the caller passes a valid row for the call.
+        let r = unsafe { &*row };
+        let strings = [r.session_id, r.agent, r.limit_id, r.window, r.plan_type];
+        let Some([session_id, agent, limit_id, window, plan_type]) =
+            (unsafe { w.repairs.strings("seq_ch_try_push_rate_limit", strings) })
+        else {
+            return SEQ_CH_INVALID_ARGUMENT;
+        };
+        w.push(&rows::RateLimit {
+            ts_ms: r.ts_ms,
+            session_id: &session_id,
+            agent: &agent,
+            limit_id: &limit_id,
+            window: &window,
+            used_percent: r.used_percent,
+            window_minutes: r.window_minutes,
+            resets_at: r.resets_at,
+            plan_type: &plan_type,
         })
     })
 }

@@ -188,6 +188,61 @@ async fn v2_result_codes_and_bad_input() {
     );
 }
 
+/// A process killed (SIGKILL) with its rows only in the spool; the next process on that spool
+/// replays them once, and a third finds nothing left to send.
+#[tokio::test]
+async fn a_killed_process_spool_is_replayed_once_by_the_next() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let (dbs, prefix, tmp) = setup(&url).await;
+    let exe = tmp.join("spool_crash");
+    compile(
+        "cc",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/spool_crash.c"),
+        &exe,
+        &linked(),
+    );
+    let envs = |phase: &str| {
+        [
+            ("SEQCH_TEST_PHASE", phase.to_owned()),
+            ("SEQCH_TEST_URL", url.clone()),
+            ("SEQCH_TEST_PREFIX", prefix.clone()),
+            ("SEQCH_TEST_SPOOL", tmp.join("spool").display().to_string()),
+        ]
+    };
+    let crashed = Command::new(&exe)
+        .envs(envs("crash"))
+        .output()
+        .expect("run");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        crashed.status.signal(),
+        Some(9),
+        "killed itself after spooling: {}",
+        String::from_utf8_lossy(&crashed.stderr)
+    );
+    let turns = "SELECT count() FROM agent.turns FINAL WHERE session_id = 'crash'";
+    assert_eq!(
+        count(&url, &dbs, turns).await,
+        0,
+        "nothing reached the server"
+    );
+    let out = run(&exe, &envs("replay"));
+    assert!(
+        out.contains("replayed=1000 inserted=1000 spool_bytes=0"),
+        "{out}"
+    );
+    assert_eq!(count(&url, &dbs, turns).await, 1000);
+    let again = run(&exe, &envs("replay"));
+    assert!(
+        again.contains("replayed=0 inserted=0 spool_bytes=0"),
+        "{again}"
+    );
+    let physical = "SELECT count() FROM agent.turns WHERE session_id = 'crash'";
+    assert_eq!(count(&url, &dbs, physical).await, 1000, "stored once");
+}
+
 /// Hive's and seqd's read side: the brief and the budget verdict as JSON in caller buffers.
 #[tokio::test]
 async fn brief_and_budget_through_the_c_abi() {
@@ -242,6 +297,9 @@ async fn brief_and_budget_through_the_c_abi() {
     assert_eq!(budget["daily_limit_usd"], 0.5);
     assert_eq!(budget["remaining_usd"], 0.0);
     assert_eq!(budget["spend"][0]["calls"], 2);
+    assert_eq!(budget["rate_limits"][0]["used_percent"], 40.5);
+    assert_eq!(budget["rate_limits"][0]["exhausted"], false);
+    assert_eq!(brief["sessions"][0]["failed_tool_calls"], 1);
 }
 
 #[tokio::test]
@@ -268,7 +326,9 @@ async fn c_and_cpp_examples_run() {
         &tmp.join("hello_cpp"),
         &linked(),
     );
-    assert!(run(&tmp.join("hello_cpp"), &envs).contains("inserted 3"));
+    let cpp = run(&tmp.join("hello_cpp"), &envs);
+    assert!(cpp.contains("inserted 3"), "{cpp}");
+    assert!(cpp.contains(r#"budget {"verdict":"cloud""#), "{cpp}");
     assert_eq!(
         count(
             &url,

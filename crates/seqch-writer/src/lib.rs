@@ -31,6 +31,16 @@
 //! row and passes one message. Per-thread encoding buffers handed over in chunks are the next
 //! step. The queue never blocks: a full queue refuses the row and counts it.
 
+//! # End to end through the C ABI (measured 2026-11-24, 2 cores, local ClickHouse 26.9)
+//!
+//! `cargo bench -p seqch-bench --bench e2e`: 1,000,000 calls pushed with `seq_ch_try_push_turn`
+//! until `seq_ch_flush_wait` returns, beside one bare `clickhouse` crate INSERT of the same rows
+//! (RowBinary + LZ4), each into fresh tables, alternating, best of three: **498,891 rows/s
+//! through the C ABI against 522,522 rows/s for the bare insert, 0.95×** (goal ≥ 0.9×; the
+//! machine was shared with other jobs, single runs varied by ±25 %). Before a batch was allowed
+//! to grow past `batch_rows` while more rows wait, the same run gave 0.48×: 245 INSERTs of 4,096
+//! rows against one.
+
 pub mod cluster;
 pub mod config;
 pub mod rowbinary;

@@ -440,7 +440,10 @@ impl<'a> Flusher<'a> {
                     self.pending[table].since.get_or_insert_with(Instant::now);
                     let p = &self.pending[table];
                     let c = &self.shared.config;
-                    if p.rows as usize >= c.batch_rows
+                    // A batch is full at batch_rows, unless more rows are already waiting (a
+                    // backfill): then it grows up to batch_bytes, so a burst costs few INSERTs
+                    // (each one is a part on the server) instead of many small ones.
+                    if (p.rows as usize >= c.batch_rows && rx.is_empty())
                         || p.data.len().max(p.json.len()) >= c.batch_bytes
                     {
                         self.seal(table);

@@ -8,6 +8,7 @@ import CSeqch
 
 public enum SeqchError: Error {
     case open(String)
+    case failed(String)
 }
 
 /// The result of a push: taken, or why not.
@@ -81,5 +82,39 @@ public final class SeqchWriter {
     /// True when everything pushed so far is in ClickHouse, spooled or filed.
     public func flush(timeoutMs: UInt32) -> Bool {
         seq_ch_flush_wait(handle, timeoutMs) == 0
+    }
+
+    /// The context brief of `project` as UTF-8 JSON (recent sessions, failures, files, handoffs
+    /// and a `markdown` rendering); blocks while ClickHouse answers.
+    public func contextBrief(project: String, timeZone: String = "UTC", maxBytes: UInt32 = 0) throws -> String {
+        try answer { buf, len, out in
+            withStrs([project, timeZone]) { s in
+                seq_ch_context_brief(handle, s[0], s[1], maxBytes, buf, len, out)
+            }
+        }
+    }
+
+    /// The routing verdict as UTF-8 JSON: `verdict` is `cloud` or `local`, with `reason`.
+    public func budget(dailyLimitUSD: Double = 0, rateLimitPercent: Double = 0,
+                       timeZone: String = "UTC") throws -> String {
+        try answer { buf, len, out in
+            withStrs([timeZone]) { s in
+                seq_ch_budget(handle, s[0], dailyLimitUSD, rateLimitPercent, buf, len, out)
+            }
+        }
+    }
+
+    /// Calls `ask` with a buffer grown to the size the library reports.
+    private func answer(_ ask: (UnsafeMutablePointer<UInt8>?, Int, UnsafeMutablePointer<Int>) -> Int32) throws -> String {
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            var need = 0
+            let rc = buffer.withUnsafeMutableBufferPointer { b in ask(b.baseAddress, b.count, &need) }
+            if rc == 0 {
+                return String(decoding: buffer[..<need], as: UTF8.self)
+            }
+            guard rc == SEQ_CH_BUFFER_TOO_SMALL else { throw SeqchError.failed(lastError()) }
+            buffer = [UInt8](repeating: 0, count: need)
+        }
     }
 }

@@ -36,8 +36,16 @@ int main(void) {
   CHECK(seq_ch_open(&cfg, &w) == SEQ_CH_OK);
 
   uint64_t now = (uint64_t)time(NULL) * 1000;
-  seq_ch_push_agent_session(w, now, "hive-c1", "claude", "claude-sonnet-4-5", "/w/hive", "main", "abc", 60000, 2,
-                            3000, 200, 0.75);
+  seq_ch_session s = {.ts_ms = now, .session_id = S("hive-c1"), .agent = S("claude"),
+                      .model = S("claude-sonnet-4-5"), .project_path = S("/w/hive"), .git_branch = S("main"),
+                      .dur_ms = 60000, .turns = 2, .tool_calls = 2, .failed_tool_calls = 1,
+                      .total_input_tokens = 3000, .total_output_tokens = 200, .total_cost_usd = 0.75,
+                      .first_ts_ms = now - 60000, .source = S("cli")};
+  CHECK(seq_ch_try_push_session(w, &s) == SEQ_CH_OK);
+  seq_ch_rate_limit rl = {.ts_ms = now - 500, .session_id = S("hive-x1"), .agent = S("codex"),
+                          .limit_id = S("codex"), .window = S("primary"), .used_percent = 40.5,
+                          .window_minutes = 300, .resets_at = now / 1000 + 3600, .plan_type = S("pro")};
+  CHECK(seq_ch_try_push_rate_limit(w, &rl) == SEQ_CH_OK);
   seq_ch_turn t = {.ts_ms = now - 2000, .session_id = S("hive-c1"), .agent = S("claude"),
                    .model = S("claude-sonnet-4-5"), .input_tokens = 1000, .output_tokens = 100,
                    .cost_usd = 0.5, .turn_id = S("hive-m1"), .project_path = S("/w/hive")};
