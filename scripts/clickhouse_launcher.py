@@ -14,6 +14,7 @@ is the default one, with two free loopback ports.
 """
 import os
 import socket
+import time
 import sys
 import xml.etree.ElementTree as ET
 
@@ -25,7 +26,10 @@ def free_port():
 
 
 def port_free(port):
+    # As the server binds: with SO_REUSEADDR, so connections of the previous run still in
+    # TIME_WAIT on the port do not count as taken.
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True
@@ -78,8 +82,12 @@ def main():
         # A restart keeps the ports of the previous run (scripts/clickhouse.sh moved them here).
         with open(last) as f:
             ports = [int(p) for p in f.read().split()]
-        if len(ports) == 2 and all(port_free(p) for p in ports):
-            http, tcp = ports
+        # The previous process may still be letting go of them: wait a little.
+        for _ in range(50):
+            if len(ports) == 2 and all(port_free(p) for p in ports):
+                http, tcp = ports
+                break
+            time.sleep(0.2)
     if len(sys.argv) > 2:
         config, http, tcp = merged_config(http, tcp, sys.argv[2])
     else:

@@ -85,6 +85,8 @@ pub struct SessionRow {
     pub last_ts: String,
     #[serde(skip)]
     pub first_ts_ms: u64,
+    #[serde(skip)]
+    pub dur_ms: u64,
     #[serde(flatten)]
     pub totals: Totals,
     #[serde(skip)]
@@ -242,6 +244,7 @@ impl Sink for Summary {
             first_ts: format_ts_ms(s.first_ts_ms),
             last_ts: format_ts_ms(s.ts_ms),
             first_ts_ms: s.first_ts_ms,
+            dur_ms: s.dur_ms,
             totals: Totals {
                 calls: u64::from(s.turns),
                 input_tokens: s.total_input_tokens,

@@ -5,6 +5,7 @@ mod checkpoint;
 mod config;
 mod context_cmd;
 mod daemon;
+mod dashboard_cmd;
 mod progress;
 mod report_cmd;
 mod schema_cmd;
@@ -40,6 +41,8 @@ enum Command {
     },
     /// Run an analytics query against ClickHouse.
     Report(report_cmd::ReportArgs),
+    /// Write a self-contained HTML dashboard (from ClickHouse, or the logs with --offline).
+    Dashboard(dashboard_cmd::DashboardArgs),
     /// Tail the logs into ClickHouse (or files), exactly once; `--once` for one pass.
     Run(daemon::RunArgs),
     /// What the daemon has read, what it holds in its spool, and its counters.
@@ -73,6 +76,7 @@ fn main() -> Result<()> {
         Command::Summary(args) => summary_cmd::run(&args),
         Command::Schema { command, server } => schema_cmd::run(&command, &server),
         Command::Report(args) => report_cmd::run(&args),
+        Command::Dashboard(args) => dashboard_cmd::run(&args),
         Command::Run(args) => daemon::run(&args),
         Command::Status(args) => state_cmd::status(&args),
         Command::Context(args) => context_cmd::run(&args),

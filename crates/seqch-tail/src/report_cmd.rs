@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use jiff::{Timestamp, ToSpan};
+use jiff::Timestamp;
 use seqch_writer::schema::query_text;
 
 use crate::server::{ServerArgs, explain};
@@ -21,6 +21,9 @@ pub enum Report {
     Context,
     ContextHourly,
     RateLimits,
+    RateLimitHistory,
+    FailingInputs,
+    ContextFill,
 }
 
 impl Report {
@@ -53,7 +56,66 @@ impl Report {
                 "rate_limits.sql",
                 include_str!("../../../sql/queries/rate_limits.sql"),
             ),
+            Report::RateLimitHistory => (
+                "rate_limit_history.sql",
+                include_str!("../../../sql/queries/rate_limit_history.sql"),
+            ),
+            Report::FailingInputs => (
+                "failing_inputs.sql",
+                include_str!("../../../sql/queries/failing_inputs.sql"),
+            ),
+            Report::ContextFill => (
+                "context_fill.sql",
+                include_str!("../../../sql/queries/context_fill.sql"),
+            ),
         }
+    }
+}
+
+/// The parameters every report may take (each query uses the ones it names).
+#[derive(Args, Debug, Clone)]
+pub struct Window {
+    /// Start of the window (YYYY-MM-DD or RFC 3339; default: 30 days ago).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// End of the window, exclusive (default: now).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only this project path (reports that take one).
+    #[arg(long, default_value = "")]
+    pub project: String,
+    /// Time zone for days and hours.
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+    /// Rows for `sessions`, `failing-inputs` and `context-fill`.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    /// Apps that count as coding (context reports).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "Zed,Code,Cursor,Xcode,Terminal,iTerm2,Ghostty,WezTerm,kitty,Alacritty"
+    )]
+    pub coding_apps: Vec<String>,
+    /// Apps that count as AI chat (context reports).
+    #[arg(long, value_delimiter = ',', default_value = "Claude,ChatGPT,Codex")]
+    pub ai_apps: Vec<String>,
+}
+
+impl Window {
+    /// `since` and `until` as the UTC text the queries take (defaults: 30 days ago, now).
+    pub fn bounds(&self) -> Result<(String, String)> {
+        let now = Timestamp::now();
+        let text = |ts: Timestamp| ts.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string();
+        let since = match &self.since {
+            Some(s) => text(instant(s)?),
+            None => text(now - jiff::SignedDuration::from_hours(30 * 24)),
+        };
+        let until = match &self.until {
+            Some(s) => text(instant(s)?),
+            None => text(now),
+        };
+        Ok((since, until))
     }
 }
 
@@ -61,31 +123,8 @@ impl Report {
 pub struct ReportArgs {
     #[arg(value_enum)]
     report: Report,
-    /// Start of the window (YYYY-MM-DD or RFC 3339; default: 30 days ago).
-    #[arg(long)]
-    since: Option<String>,
-    /// End of the window, exclusive (default: now).
-    #[arg(long)]
-    until: Option<String>,
-    /// Only this project path (reports that take one).
-    #[arg(long, default_value = "")]
-    project: String,
-    /// Time zone for days and hours.
-    #[arg(long, default_value = "UTC")]
-    tz: String,
-    /// Rows for `sessions`.
-    #[arg(long, default_value_t = 20)]
-    limit: u32,
-    /// Apps that count as coding (context reports).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "Zed,Code,Cursor,Xcode,Terminal,iTerm2,Ghostty,WezTerm,kitty,Alacritty"
-    )]
-    coding_apps: Vec<String>,
-    /// Apps that count as AI chat (context reports).
-    #[arg(long, value_delimiter = ',', default_value = "Claude,ChatGPT,Codex")]
-    ai_apps: Vec<String>,
+    #[command(flatten)]
+    window: Window,
     /// Print JSON Lines instead of a table.
     #[arg(long)]
     json: bool,
@@ -105,11 +144,6 @@ pub fn instant(s: &str) -> Result<Timestamp> {
     }
 }
 
-/// [`instant`] as the `DateTime64(3, 'UTC')` text ClickHouse takes.
-fn utc_text(s: &str) -> Result<String> {
-    Ok(instant(s)?.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string())
-}
-
 /// The `{name:Type}` parameters a query uses.
 fn parameters(sql: &str) -> Vec<&str> {
     let mut names: Vec<&str> = sql
@@ -123,41 +157,25 @@ fn parameters(sql: &str) -> Vec<&str> {
     names
 }
 
-pub fn run(args: &ReportArgs) -> Result<()> {
-    let (file, sql) = args.report.file();
-    let server = args.server.resolved()?;
-    let dbs = server.databases();
-    let now = Timestamp::now();
-    let since = match &args.since {
-        Some(s) => utc_text(s)?,
-        None => (now
-            - 30.days()
-                .to_duration(jiff::SpanRelativeTo::days_are_24_hours())?)
-        .strftime("%Y-%m-%d %H:%M:%S%.3f")
-        .to_string(),
-    };
-    let until = match &args.until {
-        Some(s) => utc_text(s)?,
-        None => now.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string(),
-    };
-    let mut q = server.client().query(&query_text(&dbs.rewrite(sql)));
+/// Runs a report's query on `server` with the window's parameters; the result in `format`.
+pub fn fetch(server: &ServerArgs, report: Report, w: &Window, format: &str) -> Result<Vec<u8>> {
+    let (file, sql) = report.file();
+    let (since, until) = w.bounds()?;
+    let mut q = server
+        .client()
+        .query(&query_text(&server.databases().rewrite(sql)));
     for name in parameters(sql) {
         q = match name {
             "since" => q.param(name, &since),
             "until" => q.param(name, &until),
-            "tz" => q.param(name, &args.tz),
-            "project" => q.param(name, &args.project),
-            "limit" => q.param(name, args.limit),
-            "coding_apps" => q.param(name, &args.coding_apps),
-            "ai_apps" => q.param(name, &args.ai_apps),
+            "tz" => q.param(name, &w.tz),
+            "project" => q.param(name, &w.project),
+            "limit" => q.param(name, w.limit),
+            "coding_apps" => q.param(name, &w.coding_apps),
+            "ai_apps" => q.param(name, &w.ai_apps),
             other => bail!("query {file} needs a parameter `{other}` this command does not know"),
         };
     }
-    let format = if args.json {
-        "JSONEachRow"
-    } else {
-        "TabSeparatedWithNames"
-    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -165,6 +183,17 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         .block_on(async { q.fetch_bytes(format)?.collect().await })
         .map_err(|e| anyhow::anyhow!(explain(&e.to_string())))
         .with_context(|| format!("report {file} on {}", server.url()))?;
+    Ok(bytes.to_vec())
+}
+
+pub fn run(args: &ReportArgs) -> Result<()> {
+    let server = args.server.resolved()?;
+    let format = if args.json {
+        "JSONEachRow"
+    } else {
+        "TabSeparatedWithNames"
+    };
+    let bytes = fetch(&server, args.report, &args.window, format)?;
     let text = String::from_utf8_lossy(&bytes);
     if args.json {
         print!("{text}");
@@ -231,11 +260,26 @@ mod tests {
 
     #[test]
     fn window_bounds_are_utc_text() {
-        assert_eq!(utc_text("2026-11-01").unwrap(), "2026-11-01 00:00:00.000");
+        let w = |since: &str| Window {
+            since: Some(since.into()),
+            until: Some("2026-11-02".into()),
+            project: String::new(),
+            tz: "UTC".into(),
+            limit: 20,
+            coding_apps: Vec::new(),
+            ai_apps: Vec::new(),
+        };
         assert_eq!(
-            utc_text("2026-11-01T10:00:00+02:00").unwrap(),
+            w("2026-11-01").bounds().unwrap(),
+            (
+                "2026-11-01 00:00:00.000".to_owned(),
+                "2026-11-02 00:00:00.000".to_owned()
+            )
+        );
+        assert_eq!(
+            w("2026-11-01T10:00:00+02:00").bounds().unwrap().0,
             "2026-11-01 08:00:00.000"
         );
-        assert!(utc_text("last week").is_err());
+        assert!(w("last week").bounds().is_err());
     }
 }

@@ -2,62 +2,17 @@
 //! tests' seed plus `tests/brief/extra.sql`), run as the real binary: the exact brief (golden
 //! file), the three routing verdicts, and `--write` keeping the user's text byte for byte.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-use seqch_writer::schema::{Databases, statements};
+use common::{here, post, seqch};
+use seqch_writer::schema::Databases;
+
+fn database(url: &str, project: &str) -> String {
+    common::database(url, project, &["tests/brief/extra.sql"])
+}
 
 /// 2031-03-10 19:00 UTC: after every row of `/w/app`'s day.
 const NOW: &str = "2031-03-10T19:00:00Z";
-
-fn seqch(url: &str, prefix: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_seqch-tail"))
-        .args(args)
-        .args(["--url", url, "--database-prefix", prefix])
-        .env("SEQCH_CONFIG", "/nonexistent/seqch.toml")
-        .output()
-        .expect("run seqch-tail");
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert!(
-        out.status.success(),
-        "seqch-tail {args:?} failed\n{stdout}\n{stderr}"
-    );
-    stdout
-}
-
-fn post(url: &str, sql: &str) {
-    let status = Command::new("curl")
-        .args(["-fsS", url, "--data-binary", sql])
-        .status()
-        .expect("curl");
-    assert!(status.success(), "{sql}");
-}
-
-fn here(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-/// A schema under a fresh prefix holding the seed and the extra rows, with the project path
-/// `/w/app` replaced by `project`.
-fn database(url: &str, project: &str) -> String {
-    let prefix = seqch_testkit::unique_name("brief");
-    seqch(url, &prefix, &["schema", "apply"]);
-    let dbs = Databases::prefixed(&prefix);
-    for file in ["../../sql/tests/seed.sql", "tests/brief/extra.sql"] {
-        let text = std::fs::read_to_string(here(file)).unwrap();
-        for statement in statements(&text) {
-            post(
-                url,
-                &dbs.rewrite(statement)
-                    .replace("'/w/app'", &format!("'{project}'")),
-            );
-        }
-    }
-    prefix
-}
 
 #[test]
 fn the_brief_is_exactly_the_golden_file() {

@@ -1,28 +1,10 @@
 //! `seqch-tail schema` and `seqch-tail report` against the test server, run as the real binary.
 
+mod common;
+
 use std::process::Command;
 
-fn seqch(url: &str, prefix: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_seqch-tail"))
-        .args(args)
-        .args(["--url", url, "--database-prefix", prefix])
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("run seqch-tail");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn post(url: &str, sql: &str) {
-    let status = Command::new("curl")
-        .args(["-fsS", url, "--data-binary", sql])
-        .status()
-        .expect("curl");
-    assert!(status.success(), "{sql}");
-}
+use common::{post, run as seqch};
 
 #[test]
 fn schema_then_reports_give_exact_numbers() {
