@@ -18,6 +18,7 @@ use crate::json::{
 };
 use crate::parser::{Agent, FileId, Shared, Sink, Skip, Sym, ToolValues, TurnValues, key_hash};
 use crate::pricing::OpenAiUsage;
+use crate::review;
 use crate::skipped::SkipReason;
 use crate::sources;
 use crate::time::parse_ts_ms;
@@ -187,6 +188,11 @@ pub(crate) struct FileState {
     resolved: HashSet<u128>,
     /// Unified-exec sessions still running, with the calls waiting on each.
     exec_sessions: HashMap<Box<str>, Vec<u128>>,
+    /// The review running in this thread, from its entry event to the end of its turn.
+    review: Option<review::Open>,
+    /// This file is a reviewer sub-session (`source = {"subagent":"review"}`) whose first turn
+    /// has not been seen yet.
+    reviewer_awaits_turn: bool,
 }
 
 impl FileState {
@@ -212,6 +218,8 @@ impl FileState {
             calls: HashMap::new(),
             resolved: HashSet::new(),
             exec_sessions: HashMap::new(),
+            review: None,
+            reviewer_awaits_turn: false,
         }
     }
 
@@ -458,6 +466,7 @@ impl Global {
                 let cwd = str_field(payload, "cwd")?;
                 if let Some(m) = model {
                     f.model = shared.strings.intern(m);
+                    shared.agg(f.session).set_configured_model(f.model);
                 }
                 if let Some(cwd) = cwd.filter(|c| !c.is_empty())
                     && shared.agg(f.session).project.0 == 0
@@ -543,6 +552,12 @@ impl Global {
             Some(text.as_str()),
         ]
         .map(|s| s.map(|s| shared.strings.intern(s)));
+        if text == "subagent:review" {
+            shared
+                .reviews
+                .reviewer(f.session, str_field(p, "parent_thread_id")?, None);
+            f.reviewer_awaits_turn = true;
+        }
         self.scratch = text;
         let agg = shared.agg(f.session);
         let [cwd, branch, commit, parent_sym, cli, source] = syms;
@@ -584,6 +599,7 @@ impl Global {
                     .flatten();
                 if let Some(m) = model {
                     f.model = shared.strings.intern(m);
+                    shared.agg(f.session).set_configured_model(f.model);
                 }
                 Ok(())
             }
@@ -599,6 +615,74 @@ impl Global {
                 if let (Some(id), Some(code)) = (call_id, code) {
                     self.resolve(shared, f, key_hash(id), code == 0, dur, output, ts, sink);
                 }
+                Ok(())
+            }
+            Some("task_started") => {
+                let turn = str_field(p, "turn_id")?;
+                if f.reviewer_awaits_turn && turn.is_some() {
+                    f.reviewer_awaits_turn = false;
+                    shared.reviews.reviewer(f.session, None, turn);
+                }
+                if let Some(r) = f.review.as_mut().filter(|r| r.inner.is_none() && !r.exited) {
+                    r.inner = turn.map(str::to_owned);
+                }
+                Ok(())
+            }
+            Some("item_completed") => {
+                let Some(item) = obj_field(p, "item")? else {
+                    return Ok(());
+                };
+                match str_field(item, "type")? {
+                    Some("EnteredReviewMode") => {
+                        Self::enter_review(f, str_field(p, "turn_id")?, item, ts)
+                    }
+                    Some("ExitedReviewMode") => Self::exit_review(f, item),
+                    Some("UserMessage") => {
+                        // The reviewer's prompt, copied into the parent with the reviewer's
+                        // thread id (0.169).
+                        let thread = str_field(p, "thread_id")?;
+                        let own = shared.session_id(f.session);
+                        if let Some(r) = f.review.as_mut().filter(|r| !r.exited)
+                            && let Some(t) = thread.filter(|t| *t != own)
+                        {
+                            r.reviewer = Some(t.to_owned());
+                        }
+                        Ok(())
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Some("entered_review_mode") => Self::enter_review(f, str_field(p, "turn_id")?, p, ts),
+            Some("exited_review_mode") => Self::exit_review(f, p),
+            Some(kind @ ("task_complete" | "turn_aborted")) => {
+                let turn = str_field(p, "turn_id")?;
+                if !f.review.as_ref().is_some_and(|r| r.ends_with(turn)) {
+                    return Ok(());
+                }
+                let (status, error) = if kind == "turn_aborted" {
+                    let reason = str_field(p, "reason")?.unwrap_or("interrupted");
+                    let note = if reason == "interrupted" { "" } else { reason };
+                    ("interrupted", note.to_owned())
+                } else {
+                    match obj_field(p, "error")? {
+                        Some(e) => ("failed", str_field(e, "message")?.unwrap_or("").to_owned()),
+                        None => ("completed", String::new()),
+                    }
+                };
+                let open = f.review.take().unwrap_or_default();
+                let end = review::End {
+                    turn_id: turn.map(str::to_owned),
+                    status,
+                    error,
+                    ended_ms: ts.unwrap_or(open.started_ms),
+                    dur_ms: u64_field(p, "duration_ms")?,
+                };
+                let project = shared.agg(f.session).project;
+                let (parent, project) = (
+                    shared.session_id(f.session).to_owned(),
+                    shared.strings.get(project).to_owned(),
+                );
+                shared.reviews.close(&parent, &project, open, end);
                 Ok(())
             }
             Some("patch_apply_end") => {
@@ -620,6 +704,40 @@ impl Global {
             }
             _ => Ok(()),
         }
+    }
+
+    /// A review starts: its root turn (when the event names it) and its target.
+    fn enter_review(
+        f: &mut FileState,
+        outer: Option<&str>,
+        event: Value<'_, '_>,
+        ts: Option<u64>,
+    ) -> Result<(), Skip> {
+        let (target_kind, target_value) = match obj_field(event, "target")? {
+            Some(t) => review::target(t)?,
+            None => Default::default(),
+        };
+        f.review = Some(review::Open {
+            outer: outer.map(str::to_owned),
+            target_kind,
+            target_value,
+            started_ms: ts.unwrap_or(0),
+            ..Default::default()
+        });
+        Ok(())
+    }
+
+    /// The review's output arrived (`null` when it has none: interrupted or failed).
+    fn exit_review(f: &mut FileState, event: Value<'_, '_>) -> Result<(), Skip> {
+        let output = obj_field(event, "review_output")?
+            .map(review::Output::read)
+            .transpose()?
+            .flatten();
+        if let Some(r) = f.review.as_mut() {
+            r.exited = true;
+            r.output = output;
+        }
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]

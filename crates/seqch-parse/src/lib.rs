@@ -52,6 +52,7 @@ mod codex;
 mod json;
 mod parser;
 pub mod pricing;
+mod review;
 pub mod skipped;
 pub mod sources;
 pub mod summary;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use seqch_rows::{RateLimit, Session, ToolCall, Turn};
+use seqch_rows::{RateLimit, Review, ReviewFinding, Session, ToolCall, Turn};
 
 use crate::json::{BadField, JsonScratch, ParseFailure};
 use crate::pricing::Prices;
@@ -49,6 +49,14 @@ pub trait Sink {
     fn session(&mut self, session: &Session<'_>) {
         let _ = session;
     }
+    /// A Codex review, again whenever something new is known about it (a larger `version`).
+    fn review(&mut self, review: &Review<'_>) {
+        let _ = review;
+    }
+    /// A finding of a review, once, when the review's output is read.
+    fn review_finding(&mut self, finding: &ReviewFinding<'_>) {
+        let _ = finding;
+    }
 }
 
 /// A sink that drops everything (for re-deriving parser state after a restart).
@@ -82,6 +90,11 @@ impl Interner {
         };
         i.intern("");
         i
+    }
+
+    /// The symbol of `s` if it was interned.
+    pub(crate) fn find(&self, s: &str) -> Option<Sym> {
+        self.index.get(s).map(|&n| Sym(n))
     }
 
     pub(crate) fn intern(&mut self, s: &str) -> Sym {
@@ -162,6 +175,14 @@ impl SessionAgg {
     }
 
     /// The branch is the `gitBranch` of the latest line that has one.
+    /// The model the session is configured with, until a call says which model answered.
+    pub(crate) fn set_configured_model(&mut self, model: Sym) {
+        if self.model_key.is_none() && self.model != model {
+            self.model = model;
+            self.dirty = true;
+        }
+    }
+
     pub(crate) fn set_branch(&mut self, branch: Sym, ts: Option<u64>) {
         let later = match (ts, self.branch_ts) {
             (Some(t), Some(b)) => t >= b,
@@ -220,6 +241,7 @@ pub(crate) struct Shared {
     session_index: HashMap<(Agent, Sym), u32>,
     pub(crate) prices: Prices,
     pub(crate) unpriced: BTreeMap<String, u64>,
+    pub(crate) reviews: crate::review::Reviews,
 }
 
 fn sat32(n: u64) -> u32 {
@@ -366,6 +388,19 @@ impl Shared {
                 cli_version: g(s.cli_version),
             });
         }
+        let (strings, index) = (&self.strings, &self.session_index);
+        let session_of = |id: &str| {
+            strings
+                .find(id)
+                .and_then(|sym| index.get(&(Agent::Codex, sym)).copied())
+        };
+        let name = |a: &SessionAgg| {
+            (
+                strings.get(a.id).to_owned(),
+                strings.get(a.model).to_owned(),
+            )
+        };
+        self.reviews.flush(&self.sessions, &session_of, &name, sink);
     }
 }
 
@@ -419,6 +454,7 @@ impl Parser {
                 session_index: HashMap::new(),
                 prices,
                 unpriced: BTreeMap::new(),
+                reviews: Default::default(),
             },
             claude: claude::Global::default(),
             codex: codex::Global::default(),

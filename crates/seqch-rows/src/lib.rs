@@ -156,6 +156,74 @@ pub struct RateLimit<'a> {
 }
 table!(RateLimit, "agent", "rate_limits");
 
+/// `agent.reviews`: one Codex code review (`/review`, `review/start`) and its outcome; the row
+/// with the largest `version` wins (ReplacingMergeTree).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct Review<'a> {
+    /// When the review ended (or, while it runs, its last event), in ms since the epoch.
+    pub ts_ms: u64,
+    /// `<parent thread id>:<root turn id>`: the same whoever reads the rollout.
+    pub review_id: &'a str,
+    /// The thread the review ran in (its parent session).
+    pub session_id: &'a str,
+    pub agent: &'a str,
+    pub project_path: &'a str,
+    /// `uncommittedChanges`, `baseBranch`, `commit` or `custom`.
+    pub target_kind: &'a str,
+    /// The branch, the commit (`sha title`) or the instructions; empty for uncommitted changes.
+    pub target_value: &'a str,
+    /// `completed`, `interrupted` or `failed`.
+    pub status: &'a str,
+    /// The failure's message (`failed`), empty otherwise.
+    pub error: &'a str,
+    /// `overall_correctness` (`patch is correct` / `patch is incorrect`); empty without output.
+    pub verdict: &'a str,
+    /// `overall_confidence_score`, 0 to 1; NULL without output.
+    pub confidence: Option<f32>,
+    /// `overall_explanation`, secrets redacted.
+    pub explanation: &'a str,
+    pub findings: u32,
+    pub started_ms: u64,
+    pub dur_ms: u64,
+    /// The reviewer sub-session (`source = subagent:review`); empty until it is known.
+    pub reviewer_session_id: &'a str,
+    /// The reviewer's model and what its calls used and cost.
+    pub model: &'a str,
+    pub input_tokens: u64,
+    pub cached_tokens: u64,
+    pub output_tokens: u64,
+    pub reasoning_tokens: u64,
+    pub cost_usd: f64,
+    /// Grows with every fact learned about the review (its end, each reviewer call), so the
+    /// most complete row wins whatever order rows arrive in.
+    pub version: u32,
+}
+table!(Review, "agent", "reviews");
+
+/// `agent.review_findings`: one finding of a review.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "clickhouse", derive(Row))]
+pub struct ReviewFinding<'a> {
+    pub ts_ms: u64,
+    pub review_id: &'a str,
+    pub session_id: &'a str,
+    pub agent: &'a str,
+    pub project_path: &'a str,
+    /// Position in the review's list, from 0.
+    pub idx: u32,
+    /// 0 (most urgent) to 3; NULL when the reviewer gave none.
+    pub priority: Option<u8>,
+    pub confidence: f32,
+    pub title: &'a str,
+    /// Secrets redacted.
+    pub body: &'a str,
+    pub file_path: &'a str,
+    pub line_start: u32,
+    pub line_end: u32,
+}
+table!(ReviewFinding, "agent", "review_findings");
+
 /// `seq.mem_events` (v1; written into the database given to `seq_ch_writer_create`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "clickhouse", derive(Row))]

@@ -276,6 +276,12 @@ impl Sink for Rows<'_> {
     fn rate_limit(&mut self, r: &RateLimit<'_>) {
         self.push(r);
     }
+    fn review(&mut self, r: &seqch_rows::Review<'_>) {
+        self.push(r);
+    }
+    fn review_finding(&mut self, f: &seqch_rows::ReviewFinding<'_>) {
+        self.push(f);
+    }
     fn session(&mut self, s: &Session<'_>) {
         self.push(s);
         if let Some(h) = self.handoffs.as_deref_mut() {

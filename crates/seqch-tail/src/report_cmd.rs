@@ -24,6 +24,9 @@ pub enum Report {
     RateLimitHistory,
     FailingInputs,
     ContextFill,
+    /// Recent Codex reviews, then the files their findings name most, per project.
+    Reviews,
+    ReviewFiles,
 }
 
 impl Report {
@@ -67,6 +70,14 @@ impl Report {
             Report::ContextFill => (
                 "context_fill.sql",
                 include_str!("../../../sql/queries/context_fill.sql"),
+            ),
+            Report::Reviews => (
+                "reviews.sql",
+                include_str!("../../../sql/queries/reviews.sql"),
+            ),
+            Report::ReviewFiles => (
+                "review_files.sql",
+                include_str!("../../../sql/queries/review_files.sql"),
             ),
         }
     }
@@ -193,18 +204,28 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     } else {
         "TabSeparatedWithNames"
     };
-    let bytes = fetch(&server, args.report, &args.window, format)?;
-    let text = String::from_utf8_lossy(&bytes);
-    if args.json {
-        print!("{text}");
-        return Ok(());
+    // `reviews` also shows the files the findings name most.
+    let reports = match args.report {
+        Report::Reviews => vec![Report::Reviews, Report::ReviewFiles],
+        one => vec![one],
+    };
+    for (i, &report) in reports.iter().enumerate() {
+        let bytes = fetch(&server, report, &args.window, format)?;
+        let text = String::from_utf8_lossy(&bytes);
+        if args.json {
+            print!("{text}");
+            continue;
+        }
+        if i > 0 {
+            println!();
+        }
+        let mut lines = text.lines();
+        let mut table = Table::new(lines.next().unwrap_or("").split('\t').map(unescape));
+        for line in lines {
+            table.row(line.split('\t').map(unescape));
+        }
+        table.print(&mut std::io::stdout())?;
     }
-    let mut lines = text.lines();
-    let mut table = Table::new(lines.next().unwrap_or("").split('\t').map(unescape));
-    for line in lines {
-        table.row(line.split('\t').map(unescape));
-    }
-    table.print(&mut std::io::stdout())?;
     Ok(())
 }
 

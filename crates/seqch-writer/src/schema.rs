@@ -30,6 +30,7 @@ pub static MIGRATIONS: &[Migration] = migrations![
     3 => "0003_agent_tables.sql",
     4 => "0004_v1_upgrade.sql",
     5 => "0005_agent_views.sql",
+    6 => "0006_reviews.sql",
 ];
 
 impl Migration {

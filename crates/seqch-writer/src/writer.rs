@@ -115,11 +115,13 @@ struct TableInfo {
     schema: OnceLock<Vec<(&'static str, Kind)>>,
 }
 
-const TABLES: [(&str, &str); 10] = [
+const TABLES: [(&str, &str); 12] = [
     ("agent", "sessions"),
     ("agent", "turns"),
     ("agent", "tool_calls"),
     ("agent", "rate_limits"),
+    ("agent", "reviews"),
+    ("agent", "review_findings"),
     ("seq", "mem_events"),
     ("seq", "trace_events"),
     ("seq", "context"),

@@ -112,6 +112,29 @@ async fn every_row_type_fits_its_table() {
     );
     one!(
         dbs.agent,
+        "reviews",
+        rows::Review<'_>,
+        rows::Review {
+            ts_ms: ts,
+            review_id: "t:r",
+            confidence: Some(0.5),
+            version: 2,
+            ..Default::default()
+        }
+    );
+    one!(
+        dbs.agent,
+        "review_findings",
+        rows::ReviewFinding<'_>,
+        rows::ReviewFinding {
+            ts_ms: ts,
+            review_id: "t:r",
+            priority: Some(1),
+            ..Default::default()
+        }
+    );
+    one!(
+        dbs.agent,
         "rate_limits",
         rows::RateLimit<'_>,
         rows::RateLimit {

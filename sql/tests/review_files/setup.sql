@@ -1,0 +1,2 @@
+-- include: seed.sql
+-- include: reviews.sql
