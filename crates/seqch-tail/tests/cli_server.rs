@@ -26,11 +26,11 @@ fn schema_then_reports_give_exact_numbers() {
 
     let (ok, out, err) = seqch(&url, &prefix, &["schema", "apply"]);
     assert!(ok, "{err}");
-    assert_eq!(out.lines().count(), 5, "{out}");
+    assert_eq!(out.lines().count(), 6, "{out}");
     let (ok, out, _) = seqch(&url, &prefix, &["schema", "apply"]);
     assert!(ok && out.contains("up to date"), "{out}");
     let (ok, out, _) = seqch(&url, &prefix, &["schema", "status"]);
-    assert!(ok && out.matches(" applied").count() == 5, "{out}");
+    assert!(ok && out.matches(" applied").count() == 6, "{out}");
 
     // Two calls on one day (one streamed twice: the later, larger copy replaces the first),
     // one failed tool call.
