@@ -69,6 +69,26 @@
 #define SEQ_CH_MODE_OFF 4
 
 /*
+ `seq_ch_review_options.target`: the uncommitted changes (staged, unstaged, untracked).
+ */
+#define SEQ_CH_REVIEW_UNCOMMITTED 0
+
+/*
+ The changes against the base branch named in `value`.
+ */
+#define SEQ_CH_REVIEW_BASE_BRANCH 1
+
+/*
+ The commit whose sha is `value` (`title` optional).
+ */
+#define SEQ_CH_REVIEW_COMMIT 2
+
+/*
+ A review by the instructions in `value`.
+ */
+#define SEQ_CH_REVIEW_CUSTOM 3
+
+/*
  An opaque writer handle.
  */
 typedef struct seq_ch_writer seq_ch_writer;
@@ -257,6 +277,38 @@ typedef struct seq_ch_stats_t {
   uint64_t truncated;
   uint64_t null_handle_calls;
 } seq_ch_stats_t;
+
+/*
+ What `seq_ch_review` reviews. `struct_size` must be `sizeof(seq_ch_review_options)`.
+ */
+typedef struct seq_ch_review_options {
+  uint32_t struct_size;
+  /*
+   One of `SEQ_CH_REVIEW_*`.
+   */
+  int32_t target;
+  /*
+   The repository to review.
+   */
+  struct seq_ch_str project;
+  /*
+   The branch, the commit's sha or the instructions (see `target`).
+   */
+  struct seq_ch_str value;
+  /*
+   The commit's title (`SEQ_CH_REVIEW_COMMIT`; may be empty).
+   */
+  struct seq_ch_str title;
+  /*
+   The `codex` binary; empty: `$SEQCH_CODEX_BIN`, then `codex` on `PATH`.
+   */
+  struct seq_ch_str codex_bin;
+  /*
+   The longest the review may take before it is interrupted; 0: 600 s.
+   */
+  uint32_t timeout_ms;
+  uint32_t reserved;
+} seq_ch_review_options;
 
 #ifdef __cplusplus
 extern "C" {
@@ -519,6 +571,29 @@ int32_t seq_ch_budget(const struct seq_ch_writer *w,
                       uint8_t *buf,
                       size_t len,
                       size_t *out_len);
+
+/*
+ Runs a Codex code review of `opts->project` through `codex app-server`, synchronously,
+ interrupting it after `opts->timeout_ms`, and writes its rows (the review, its findings, the
+ reviewer's calls) through `w`. The result is one UTF-8 JSON object, not NUL-terminated:
+ `review_id`, `status` (`completed`, `interrupted`, `failed`, `timed_out`), `error`,
+ `verdict`, `confidence`, `explanation`, `findings` (priority, confidence, title, body, file,
+ lines), the reviewer's `model`, tokens and `cost_usd`, `rollout`. It goes to `buf` with its
+ length in `*out_len`; when it does not fit, `SEQ_CH_BUFFER_TOO_SMALL` and the size (the review
+ is not run again: fetch it with `seq_ch_last_review`). `SEQ_CH_ERROR` when the review could not
+ run (codex missing or not logged in: see `seq_ch_last_error`).
+ */
+int32_t seq_ch_review(const struct seq_ch_writer *w,
+                      const struct seq_ch_review_options *opts,
+                      uint8_t *buf,
+                      size_t len,
+                      size_t *out_len);
+
+/*
+ Copies the JSON of this thread's last `seq_ch_review` into `buf` as `seq_ch_review` does
+ (`SEQ_CH_BUFFER_TOO_SMALL` with the size when it does not fit).
+ */
+int32_t seq_ch_last_review(uint8_t *buf, size_t len, size_t *out_len);
 
 /*
  Copies this thread's last error message, NUL-terminated, into `buf` (at most `len` bytes)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test on a fresh machine: installs what is missing (the ClickHouse test
-# server into ~/.cache/seqch, Debian's ZooKeeper for the cluster tests and Chromium for the
-# dashboard tests), starts a private server
+# server into ~/.cache/seqch, Debian's ZooKeeper for the cluster tests, Chromium for the
+# dashboard tests, the pinned Codex CLI for the review bridge's), starts a private server
 # and a private 2-shard cluster, runs formatting, lints and the whole test suite against them,
 # and stops everything even on failure.
 set -euo pipefail
@@ -16,6 +16,7 @@ cleanup() {
 trap cleanup EXIT
 
 scripts/chromium.sh install
+echo "Codex CLI at $(scripts/codex.sh install)"
 url=$(scripts/clickhouse.sh start "$run/server")
 export SEQCH_TEST_CLICKHOUSE_URL=$url
 echo "ClickHouse $(curl -fsS "$url/?query=SELECT%20version()") at $url"

@@ -77,6 +77,8 @@ static NULL_HANDLE_CALLS: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+    /// The JSON of this thread's last `seq_ch_review`, for `seq_ch_last_review`.
+    static LAST_REVIEW: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 fn set_error(msg: impl Into<String>) {
@@ -783,6 +785,35 @@ pub struct seq_ch_rate_limit {
     pub plan_type: seq_ch_str,
 }
 
+/// `seq_ch_review_options.target`: the uncommitted changes (staged, unstaged, untracked).
+pub const SEQ_CH_REVIEW_UNCOMMITTED: i32 = 0;
+/// The changes against the base branch named in `value`.
+pub const SEQ_CH_REVIEW_BASE_BRANCH: i32 = 1;
+/// The commit whose sha is `value` (`title` optional).
+pub const SEQ_CH_REVIEW_COMMIT: i32 = 2;
+/// A review by the instructions in `value`.
+pub const SEQ_CH_REVIEW_CUSTOM: i32 = 3;
+
+/// What `seq_ch_review` reviews. `struct_size` must be `sizeof(seq_ch_review_options)`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct seq_ch_review_options {
+    pub struct_size: u32,
+    /// One of `SEQ_CH_REVIEW_*`.
+    pub target: i32,
+    /// The repository to review.
+    pub project: seq_ch_str,
+    /// The branch, the commit's sha or the instructions (see `target`).
+    pub value: seq_ch_str,
+    /// The commit's title (`SEQ_CH_REVIEW_COMMIT`; may be empty).
+    pub title: seq_ch_str,
+    /// The `codex` binary; empty: `$SEQCH_CODEX_BIN`, then `codex` on `PATH`.
+    pub codex_bin: seq_ch_str,
+    /// The longest the review may take before it is interrupted; 0: 600 s.
+    pub timeout_ms: u32,
+    pub reserved: u32,
+}
+
 /// Counters (`seq_ch_stats`). Set `struct_size` before the call; fields past it are not written.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
@@ -1343,6 +1374,107 @@ pub unsafe extern "C" fn seq_ch_budget(
                 SEQ_CH_ERROR
             }
         }
+    })
+}
+
+/// Runs a Codex code review of `opts->project` through `codex app-server`, synchronously,
+/// interrupting it after `opts->timeout_ms`, and writes its rows (the review, its findings, the
+/// reviewer's calls) through `w`. The result is one UTF-8 JSON object, not NUL-terminated:
+/// `review_id`, `status` (`completed`, `interrupted`, `failed`, `timed_out`), `error`,
+/// `verdict`, `confidence`, `explanation`, `findings` (priority, confidence, title, body, file,
+/// lines), the reviewer's `model`, tokens and `cost_usd`, `rollout`. It goes to `buf` with its
+/// length in `*out_len`; when it does not fit, `SEQ_CH_BUFFER_TOO_SMALL` and the size (the review
+/// is not run again: fetch it with `seq_ch_last_review`). `SEQ_CH_ERROR` when the review could not
+/// run (codex missing or not logged in: see `seq_ch_last_error`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn seq_ch_review(
+    w: *const seq_ch_writer,
+    opts: *const seq_ch_review_options,
+    buf: *mut u8,
+    len: usize,
+    out_len: *mut usize,
+) -> i32 {
+    const CALL: &str = "seq_ch_review";
+    guard(SEQ_CH_PANIC, || {
+        let Some(w) = handle(w) else {
+            set_error(format!("{CALL}: NULL handle"));
+            return SEQ_CH_INVALID_ARGUMENT;
+        };
+        if opts.is_null() || out_len.is_null() {
+            set_error(format!("{CALL}: NULL options or out_len"));
+            return SEQ_CH_INVALID_ARGUMENT;
+        }
+        // SAFETY: the caller passes options whose first field is their size.
+        let size = unsafe { (*opts).struct_size } as usize;
+        if size < std::mem::size_of::<seq_ch_review_options>() {
+            set_error(format!(
+                "{CALL}: struct_size {size} is smaller than this library's options"
+            ));
+            return SEQ_CH_INVALID_ARGUMENT;
+        }
+        let o = unsafe { *opts };
+        let Some([project, value, title, codex_bin]) = (unsafe {
+            w.repairs
+                .strings(CALL, [o.project, o.value, o.title, o.codex_bin])
+        }) else {
+            return SEQ_CH_INVALID_ARGUMENT;
+        };
+        let target = match o.target {
+            SEQ_CH_REVIEW_UNCOMMITTED => seqch_review::Target::UncommittedChanges,
+            SEQ_CH_REVIEW_BASE_BRANCH => seqch_review::Target::BaseBranch {
+                branch: value.into_owned(),
+            },
+            SEQ_CH_REVIEW_COMMIT => seqch_review::Target::Commit {
+                sha: value.into_owned(),
+                title: (!title.is_empty()).then(|| title.into_owned()),
+            },
+            SEQ_CH_REVIEW_CUSTOM => seqch_review::Target::Custom {
+                instructions: value.into_owned(),
+            },
+            other => {
+                set_error(format!("{CALL}: unknown target {other}"));
+                return SEQ_CH_INVALID_ARGUMENT;
+            }
+        };
+        let options = seqch_review::ReviewOptions {
+            target,
+            project: project.into_owned().into(),
+            timeout: Duration::from_millis(if o.timeout_ms == 0 {
+                600_000
+            } else {
+                o.timeout_ms.into()
+            }),
+            codex_bin: (!codex_bin.is_empty()).then(|| codex_bin.into_owned().into()),
+            codex_config: Vec::new(),
+        };
+        match seqch_review::run(&options, Some(&w.writer), &mut |_| {}) {
+            Ok(result) => {
+                let json = serde_json::to_string(&result).unwrap_or_default();
+                let _ = LAST_REVIEW.try_with(|r| r.borrow_mut().clone_from(&json));
+                unsafe { answer(CALL, &json, buf, len, out_len) }
+            }
+            Err(e) => {
+                set_error(format!("{CALL}: {e}"));
+                SEQ_CH_ERROR
+            }
+        }
+    })
+}
+
+/// Copies the JSON of this thread's last `seq_ch_review` into `buf` as `seq_ch_review` does
+/// (`SEQ_CH_BUFFER_TOO_SMALL` with the size when it does not fit).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn seq_ch_last_review(buf: *mut u8, len: usize, out_len: *mut usize) -> i32 {
+    const CALL: &str = "seq_ch_last_review";
+    guard(SEQ_CH_PANIC, || {
+        if out_len.is_null() {
+            set_error(format!("{CALL}: NULL out_len"));
+            return SEQ_CH_INVALID_ARGUMENT;
+        }
+        let json = LAST_REVIEW
+            .try_with(|r| r.borrow().clone())
+            .unwrap_or_default();
+        unsafe { answer(CALL, &json, buf, len, out_len) }
     })
 }
 

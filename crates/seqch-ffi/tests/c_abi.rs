@@ -302,6 +302,67 @@ async fn brief_and_budget_through_the_c_abi() {
     assert_eq!(brief["sessions"][0]["failed_tool_calls"], 1);
 }
 
+/// Hive's review: `seq_ch_review` against the real codex and the model stand-in, the JSON in a
+/// caller's buffer, the review's rows in ClickHouse.
+#[tokio::test]
+async fn a_review_through_the_c_abi() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let Some(codex) = seqch_testkit::codex_bin() else {
+        return;
+    };
+    let (dbs, prefix, tmp) = setup(&url).await;
+    let standin = seqch_testkit::review::StandIn::start(&tmp);
+    let (repo, home) = seqch_testkit::review::workspace(&tmp, standin.port);
+    let exe = tmp.join("review");
+    compile(
+        "cc",
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/review.c"),
+        &exe,
+        &linked(),
+    );
+    let envs = [
+        ("SEQCH_TEST_URL", url.clone()),
+        ("SEQCH_TEST_PREFIX", prefix),
+        ("SEQCH_TEST_SPOOL", tmp.join("spool").display().to_string()),
+        ("SEQCH_TEST_REPO", repo.display().to_string()),
+        ("SEQCH_TEST_CODEX", codex.display().to_string()),
+        ("CODEX_HOME", home.display().to_string()),
+        ("SEQCH_STANDIN_API_KEY", "sk-standin-not-a-real-key".into()),
+    ];
+    let out = tokio::task::spawn_blocking(move || run(&exe, &envs))
+        .await
+        .unwrap();
+    let line = out
+        .lines()
+        .find_map(|l| l.strip_prefix("REVIEW "))
+        .unwrap_or_else(|| panic!("no review in {out}"));
+    let review: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(review["status"], "completed");
+    assert_eq!(review["verdict"], "patch is incorrect");
+    assert_eq!(review["findings"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        count(
+            &url,
+            &dbs,
+            "SELECT count() FROM agent.review_findings FINAL WHERE priority = 1"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &url,
+            &dbs,
+            "SELECT toUInt64(sum(input_tokens)) FROM agent.reviews FINAL WHERE status = 'completed'"
+        )
+        .await,
+        1200
+    );
+    drop(standin);
+}
+
 #[tokio::test]
 async fn c_and_cpp_examples_run() {
     let Some(url) = seqch_testkit::clickhouse_url() else {

@@ -8,6 +8,7 @@ mod daemon;
 mod dashboard_cmd;
 mod progress;
 mod report_cmd;
+mod review_cmd;
 mod schema_cmd;
 mod server;
 mod state_cmd;
@@ -51,6 +52,8 @@ enum Command {
     Context(context_cmd::ContextArgs),
     /// Today's spend, the rate limits, and whether to route to the cloud or a local model.
     Budget(budget_cmd::BudgetArgs),
+    /// Run a Codex code review of the project through `codex app-server` and record it.
+    Review(review_cmd::ReviewArgs),
     /// Send the JSONEachRow files of file mode to ClickHouse.
     Replay(state_cmd::ReplayArgs),
     /// Print the configuration `run` would use (file < environment < flags), password masked.
@@ -81,6 +84,7 @@ fn main() -> Result<()> {
         Command::Status(args) => state_cmd::status(&args),
         Command::Context(args) => context_cmd::run(&args),
         Command::Budget(args) => budget_cmd::run(&args),
+        Command::Review(args) => std::process::exit(review_cmd::run(&args)?),
         Command::Replay(args) => state_cmd::replay(&args),
         Command::Config { json, run } => daemon::print_config(&run, json),
     }

@@ -182,3 +182,121 @@ pub mod sql_cases {
         }
     }
 }
+
+/// The pinned Codex CLI that `scripts/codex.sh install` put in the cache, or `None` (after
+/// printing why) when it is not there and this is not CI.
+///
+/// # Panics
+/// When `CI=true` and it is missing: `scripts/test.sh` installs it.
+pub fn codex_bin() -> Option<std::path::PathBuf> {
+    let out = std::process::Command::new("bash")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/codex.sh"))
+        .arg("path")
+        .output()
+        .expect("scripts/codex.sh");
+    if out.status.success() {
+        return Some(String::from_utf8_lossy(&out.stdout).trim().into());
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but codex is not installed: scripts/test.sh runs scripts/codex.sh install"
+    );
+    eprintln!("skipped: codex not installed (scripts/codex.sh install)");
+    None
+}
+
+/// What the review bridge's tests need around the real `codex`: a stand-in for the model and a
+/// repository to review.
+pub mod review {
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// The model stand-in, killed when dropped.
+    pub struct StandIn {
+        child: Child,
+        /// Its loopback port.
+        pub port: u16,
+    }
+
+    impl StandIn {
+        /// Starts it, logging to `dir/standin.log`.
+        pub fn start(dir: &Path) -> StandIn {
+            let port_file = dir.join("port");
+            // Owned by the StandIn at once, so that a failed start still stops the process.
+            let mut standin = StandIn {
+                child: Command::new("python3")
+                    .arg(
+                        Path::new(env!("CARGO_MANIFEST_DIR"))
+                            .join("../seqch-tail/tests/review/responses_standin.py"),
+                    )
+                    .arg("--port-file")
+                    .arg(&port_file)
+                    .arg("--log")
+                    .arg(dir.join("standin.log"))
+                    .spawn()
+                    .expect("python3"),
+                port: 0,
+            };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                if let Some(port) = std::fs::read_to_string(&port_file)
+                    .ok()
+                    .and_then(|p| p.trim().parse().ok())
+                {
+                    standin.port = port;
+                    return standin;
+                }
+                assert!(Instant::now() < deadline, "the stand-in did not start");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    impl Drop for StandIn {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// A git repository with one commit and an uncommitted change, and a `CODEX_HOME` whose model
+    /// provider is the stand-in at `port` (retries off, so failures come at once).
+    pub fn workspace(dir: &Path, port: u16) -> (PathBuf, PathBuf) {
+        let repo = dir.join("repo");
+        std::fs::create_dir_all(&repo).unwrap();
+        let git = |args: &[&str]| {
+            let ok = Command::new("git")
+                .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+                .args(args)
+                .current_dir(&repo)
+                .stdout(Stdio::null())
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        std::fs::write(repo.join("stats.py"), "def mean(xs):\n    return sum(xs)\n").unwrap();
+        git(&["add", "."]);
+        git(&["commit", "-qm", "init"]);
+        std::fs::write(
+            repo.join("stats.py"),
+            "def mean(xs):\n    total = sum(xs)\n    return round(total / len(xs), 2)\n",
+        )
+        .unwrap();
+        let home = dir.join("codex-home");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::write(
+            home.join("config.toml"),
+            format!(
+                "model_provider = \"standin\"\nmodel = \"standin-model\"\n\
+                 [model_providers.standin]\nname = \"standin\"\n\
+                 base_url = \"http://127.0.0.1:{port}/v1\"\nwire_api = \"responses\"\n\
+                 env_key = \"SEQCH_STANDIN_API_KEY\"\nrequest_max_retries = 0\nstream_max_retries = 0\n"
+            ),
+        )
+        .unwrap();
+        (repo, home)
+    }
+}
