@@ -1,8 +1,10 @@
 -- handoff_sessions.sql: each agent's latest session in a project (what a handoff starts from).
 --
 -- One row per agent: the session of that agent with the latest activity in the project before
--- {until}, as of its latest snapshot (FINAL), with the same columns as sessions.sql. Two
--- sessions with the same last activity: the larger session_id wins.
+-- {until}, as of its latest snapshot (FINAL), with the same columns as sessions.sql. Sub-agent
+-- sessions (a reviewer, a spawned helper: source 'subagent:…') are part of their parent's work,
+-- not a session of their own here. Two sessions with the same last activity: the larger
+-- session_id wins.
 --
 -- Parameters:
 --   project  String                the project path, exactly as the agents logged it
@@ -31,5 +33,6 @@ SELECT
 FROM agent.sessions FINAL
 WHERE project_path = {project:String}
   AND ts_ms < toUnixTimestamp64Milli({until:DateTime64(3, 'UTC')})
+  AND NOT startsWith(source, 'subagent')
 ORDER BY agent, ts_ms DESC, session_id DESC
 LIMIT 1 BY agent

@@ -138,7 +138,12 @@ fn judge(
 ) -> Budget {
     let now_s = o.now.as_second().max(0) as u64;
     for w in &mut windows {
-        w.reset = w.resets_at != 0 && w.resets_at <= now_s;
+        // Without a reset time, the window has surely reset one window length after it was seen.
+        let resets_at = match w.resets_at {
+            0 => seen_s(&w.seen_at).map_or(0, |s| s + w.window_minutes * 60),
+            r => r,
+        };
+        w.reset = resets_at != 0 && resets_at <= now_s;
         w.exhausted = !w.reset && w.used_percent >= o.rate_limit_pct;
     }
     let spent = round6(spend.iter().map(|s| s.cost_usd).sum());
@@ -192,6 +197,12 @@ fn judge(
         spend,
         rate_limits: windows,
     }
+}
+
+/// `seen_at` (`YYYY-MM-DD hh:mm:ss[.fff]`, UTC) in unix seconds.
+fn seen_s(seen_at: &str) -> Option<u64> {
+    let ts: Timestamp = format!("{}Z", seen_at.replacen(' ', "T", 1)).parse().ok()?;
+    u64::try_from(ts.as_second()).ok()
 }
 
 fn round6(v: f64) -> f64 {

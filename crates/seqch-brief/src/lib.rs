@@ -48,6 +48,11 @@ pub enum Error {
     TimeZone { name: String, source: jiff::Error },
     #[error("async runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("no answer from {url} within {timeout:?}")]
+    Timeout {
+        url: String,
+        timeout: std::time::Duration,
+    },
 }
 
 /// The server to ask and seqch's database names on it.
@@ -56,6 +61,8 @@ pub struct Source {
     client: clickhouse::Client,
     url: String,
     databases: Databases,
+    /// A server that does not answer within this is an error, not a hang.
+    timeout: std::time::Duration,
 }
 
 impl Source {
@@ -68,6 +75,7 @@ impl Source {
                 .with_setting("output_format_json_quote_decimals", "0"),
             url: config.url.clone(),
             databases: config.databases.clone(),
+            timeout: config.request_timeout,
         }
     }
 }

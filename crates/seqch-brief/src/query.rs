@@ -66,7 +66,7 @@ impl Source {
             .collect()
     }
 
-    /// Runs `f` to completion on a private single-thread runtime.
+    /// Runs `f` to completion on a private single-thread runtime, within the timeout.
     pub(crate) fn block_on<T>(
         &self,
         f: impl Future<Output = Result<T, Error>>,
@@ -75,7 +75,13 @@ impl Source {
             .enable_all()
             .build()
             .map_err(Error::Runtime)?
-            .block_on(f)
+            .block_on(async { tokio::time::timeout(self.timeout, f).await })
+            .unwrap_or_else(|_| {
+                Err(Error::Timeout {
+                    url: self.url.clone(),
+                    timeout: self.timeout,
+                })
+            })
     }
 }
 

@@ -1249,6 +1249,26 @@ unsafe fn answer(call: &str, text: &str, buf: *mut u8, len: usize, out_len: *mut
     SEQ_CH_OK
 }
 
+/// The handle of a call that answers into a caller's buffer, or the code for a NULL handle or
+/// `out_len`.
+fn asking<'a>(
+    call: &str,
+    w: *const seq_ch_writer,
+    out_len: *mut usize,
+) -> Result<&'a seq_ch_writer, i32> {
+    match handle(w) {
+        None => {
+            set_error(format!("{call}: NULL handle"));
+            Err(SEQ_CH_INVALID_ARGUMENT)
+        }
+        Some(_) if out_len.is_null() => {
+            set_error(format!("{call}: NULL out_len"));
+            Err(SEQ_CH_INVALID_ARGUMENT)
+        }
+        Some(w) => Ok(w),
+    }
+}
+
 /// The server a writer sends to, for the read-side calls; `None` (error set) in file or off mode.
 fn source(call: &str, w: &seq_ch_writer) -> Option<seqch_brief::Source> {
     let config = w.writer.config();
@@ -1283,14 +1303,10 @@ pub unsafe extern "C" fn seq_ch_context_brief(
 ) -> i32 {
     const CALL: &str = "seq_ch_context_brief";
     guard(SEQ_CH_PANIC, || {
-        let Some(w) = handle(w) else {
-            set_error(format!("{CALL}: NULL handle"));
-            return SEQ_CH_INVALID_ARGUMENT;
+        let w = match asking(CALL, w, out_len) {
+            Ok(w) => w,
+            Err(code) => return code,
         };
-        if out_len.is_null() {
-            set_error(format!("{CALL}: NULL out_len"));
-            return SEQ_CH_INVALID_ARGUMENT;
-        }
         let Some([project, tz]) = (unsafe { w.repairs.strings(CALL, [project, tz]) }) else {
             return SEQ_CH_INVALID_ARGUMENT;
         };
@@ -1342,14 +1358,10 @@ pub unsafe extern "C" fn seq_ch_budget(
 ) -> i32 {
     const CALL: &str = "seq_ch_budget";
     guard(SEQ_CH_PANIC, || {
-        let Some(w) = handle(w) else {
-            set_error(format!("{CALL}: NULL handle"));
-            return SEQ_CH_INVALID_ARGUMENT;
+        let w = match asking(CALL, w, out_len) {
+            Ok(w) => w,
+            Err(code) => return code,
         };
-        if out_len.is_null() {
-            set_error(format!("{CALL}: NULL out_len"));
-            return SEQ_CH_INVALID_ARGUMENT;
-        }
         let Some([tz]) = (unsafe { w.repairs.strings(CALL, [tz]) }) else {
             return SEQ_CH_INVALID_ARGUMENT;
         };
@@ -1396,12 +1408,12 @@ pub unsafe extern "C" fn seq_ch_review(
 ) -> i32 {
     const CALL: &str = "seq_ch_review";
     guard(SEQ_CH_PANIC, || {
-        let Some(w) = handle(w) else {
-            set_error(format!("{CALL}: NULL handle"));
-            return SEQ_CH_INVALID_ARGUMENT;
+        let w = match asking(CALL, w, out_len) {
+            Ok(w) => w,
+            Err(code) => return code,
         };
-        if opts.is_null() || out_len.is_null() {
-            set_error(format!("{CALL}: NULL options or out_len"));
+        if opts.is_null() {
+            set_error(format!("{CALL}: NULL options"));
             return SEQ_CH_INVALID_ARGUMENT;
         }
         // SAFETY: the caller passes options whose first field is their size.

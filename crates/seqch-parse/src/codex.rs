@@ -572,7 +572,9 @@ impl Global {
         agg.cli_version = cli.unwrap_or(agg.cli_version);
         agg.source = source.unwrap_or(agg.source);
         agg.mark();
-        if let Some(parent) = parent {
+        // A fork or spawned thread starts with a copy of its parent's history; a reviewer names
+        // its parent but copies nothing, so none of its lines are inherited.
+        if let Some(parent) = parent.filter(|_| !f.reviewer_awaits_turn) {
             f.inherit = match self.parent_hashes(parent) {
                 Some(lines) => Inherit::Parent(lines),
                 None => ts.map_or(Inherit::No, |t| Inherit::Burst(t / 1000)),
@@ -634,7 +636,7 @@ impl Global {
                 };
                 match str_field(item, "type")? {
                     Some("EnteredReviewMode") => {
-                        Self::enter_review(f, str_field(p, "turn_id")?, item, ts)
+                        Self::enter_review(shared, f, str_field(p, "turn_id")?, item, ts)
                     }
                     Some("ExitedReviewMode") => Self::exit_review(f, item),
                     Some("UserMessage") => {
@@ -652,7 +654,9 @@ impl Global {
                     _ => Ok(()),
                 }
             }
-            Some("entered_review_mode") => Self::enter_review(f, str_field(p, "turn_id")?, p, ts),
+            Some("entered_review_mode") => {
+                Self::enter_review(shared, f, str_field(p, "turn_id")?, p, ts)
+            }
             Some("exited_review_mode") => Self::exit_review(f, p),
             Some(kind @ ("task_complete" | "turn_aborted")) => {
                 let turn = str_field(p, "turn_id")?;
@@ -669,20 +673,8 @@ impl Global {
                         None => ("completed", String::new()),
                     }
                 };
-                let open = f.review.take().unwrap_or_default();
-                let end = review::End {
-                    turn_id: turn.map(str::to_owned),
-                    status,
-                    error,
-                    ended_ms: ts.unwrap_or(open.started_ms),
-                    dur_ms: u64_field(p, "duration_ms")?,
-                };
-                let project = shared.agg(f.session).project;
-                let (parent, project) = (
-                    shared.session_id(f.session).to_owned(),
-                    shared.strings.get(project).to_owned(),
-                );
-                shared.reviews.close(&parent, &project, open, end);
+                let dur_ms = u64_field(p, "duration_ms")?;
+                Self::end_review(shared, f, turn, status, error, ts, dur_ms);
                 Ok(())
             }
             Some("patch_apply_end") => {
@@ -706,13 +698,43 @@ impl Global {
         }
     }
 
-    /// A review starts: its root turn (when the event names it) and its target.
+    /// The review open in `f` ended: it is recorded, and `f` has none open.
+    fn end_review(
+        shared: &mut Shared,
+        f: &mut FileState,
+        turn: Option<&str>,
+        status: &'static str,
+        error: String,
+        ts: Option<u64>,
+        dur_ms: Option<u64>,
+    ) {
+        let Some(open) = f.review.take() else { return };
+        let end = review::End {
+            turn_id: turn.map(str::to_owned),
+            status,
+            error,
+            ended_ms: ts.unwrap_or(open.started_ms),
+            dur_ms,
+        };
+        let project = shared.agg(f.session).project;
+        let (parent, project) = (
+            shared.session_id(f.session).to_owned(),
+            shared.strings.get(project).to_owned(),
+        );
+        shared.reviews.close(&parent, &project, open, end);
+    }
+
+    /// A review starts: its root turn (when the event names it) and its target. One still open
+    /// (a crash left it without an end) is recorded as interrupted first.
     fn enter_review(
+        shared: &mut Shared,
         f: &mut FileState,
         outer: Option<&str>,
         event: Value<'_, '_>,
         ts: Option<u64>,
     ) -> Result<(), Skip> {
+        let error = "no end was recorded before the next review".to_owned();
+        Self::end_review(shared, f, None, "interrupted", error, ts, None);
         let (target_kind, target_value) = match obj_field(event, "target")? {
             Some(t) => review::target(t)?,
             None => Default::default(),

@@ -10,8 +10,7 @@
 //! ```no_run
 //! use seqch_parse::{Parser, Prices, Summary, sources};
 //!
-//! let mut files = sources::claude_files(&sources::default_claude_dirs());
-//! files.extend(sources::codex_files(&sources::default_codex_dir()));
+//! let files = sources::all_files(&[], None); // ~/.claude/projects, ~/.codex/sessions, …
 //! let mut parser = Parser::new(Prices::embedded());
 //! let mut summary = Summary::new(jiff::tz::TimeZone::UTC);
 //! sources::scan(&files, &mut parser, &mut summary);

@@ -190,7 +190,12 @@ impl Reviews {
         if open.outer.is_none() {
             open.outer = end.turn_id.clone();
         }
-        let id = format!("{parent_id}:{}", open.outer.as_deref().unwrap_or(""));
+        // Without any turn id (a plain legacy review cut off by a crash), its start tells it
+        // from the thread's other reviews.
+        let id = match &open.outer {
+            Some(outer) => format!("{parent_id}:{outer}"),
+            None => format!("{parent_id}:{}", open.started_ms),
+        };
         let closed = Closed {
             id: id.clone(),
             parent_id: parent_id.to_owned(),

@@ -41,6 +41,20 @@ pub fn default_codex_dir() -> PathBuf {
     }
 }
 
+/// Every log file of both agents: under `claude_dirs` (none given: the defaults) and
+/// `codex_dir` (`None`: the default), Claude's first.
+pub fn all_files(claude_dirs: &[PathBuf], codex_dir: Option<&Path>) -> Vec<LogFile> {
+    let mut files = if claude_dirs.is_empty() {
+        claude_files(&default_claude_dirs())
+    } else {
+        claude_files(claude_dirs)
+    };
+    files.extend(codex_files(
+        &codex_dir.map_or_else(default_codex_dir, Path::to_path_buf),
+    ));
+    files
+}
+
 fn home() -> PathBuf {
     std::env::var_os("HOME")
         .map(PathBuf::from)

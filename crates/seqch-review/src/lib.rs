@@ -149,9 +149,20 @@ pub fn run(
         rollout: outcome.rollout.clone().unwrap_or_default(),
         ..Default::default()
     };
-    if let Some(path) = &outcome.rollout {
-        progress("reading the rollout");
-        record(Path::new(path), &outcome.thread, writer, &mut result);
+    let read = match &outcome.rollout {
+        Some(path) => {
+            progress("reading the rollout");
+            record(Path::new(path), &outcome.thread, writer, &mut result)
+        }
+        None => false,
+    };
+    if !read && outcome.status == "completed" {
+        // Never report "no findings" for a review whose findings were not read.
+        result.status = "failed".into();
+        result.error = format!(
+            "the review completed but its rollout ({}) holds no result",
+            outcome.rollout.as_deref().unwrap_or("not named by codex")
+        );
     }
     // The deadline is the bridge's: the rollout calls it an interruption.
     if outcome.status == "timed_out" {
@@ -162,8 +173,8 @@ pub fn run(
 }
 
 /// Parses the thread's rollout and its reviewer's, fills `result` from the review rows, and
-/// hands every row to `writer`.
-fn record(parent: &Path, thread: &str, writer: Option<&Writer>, result: &mut ReviewResult) {
+/// hands every row to `writer`. Whether the review was found.
+fn record(parent: &Path, thread: &str, writer: Option<&Writer>, result: &mut ReviewResult) -> bool {
     let mut files = vec![parent.to_path_buf()];
     if let Some(dir) = parent.parent() {
         files.extend(reviewer_files(dir, thread));
@@ -180,9 +191,11 @@ fn record(parent: &Path, thread: &str, writer: Option<&Writer>, result: &mut Rev
         version: 0,
     };
     sources::scan(&logs, &mut parser, &mut sink);
+    let found = sink.version > 0;
     if let Some(w) = writer {
         w.flush_wait(Duration::from_secs(60));
     }
+    found
 }
 
 /// Rollouts in `dir` whose `session_meta` names `thread` as their parent.

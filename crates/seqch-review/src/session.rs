@@ -122,6 +122,9 @@ fn gone(stderr: &Mutex<VecDeque<String>>) -> ReviewError {
 
 fn spawn(codex: &Path, o: &ReviewOptions) -> Result<(Child, Rpc), ReviewError> {
     let mut cmd = Command::new(codex);
+    // Its own process group, so that stopping it stops what it started too (npm's `codex`
+    // shim runs the real binary as a child and does not pass SIGKILL on).
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd.arg("app-server");
     for c in &o.codex_config {
         cmd.args(["-c", c]);
@@ -196,9 +199,16 @@ pub(crate) fn review(
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = child.kill();
+    // SAFETY: kill(2) on the process group this function created; no memory is involved.
+    unsafe { kill(-(child.id() as i32), SIGKILL) };
     let _ = child.wait();
     result
+}
+
+const SIGKILL: i32 = 9;
+
+unsafe extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
 }
 
 fn drive(
@@ -223,15 +233,32 @@ fn drive(
 
     // The review/start result names the review's (outer) turn; what arrives before it can only
     // be about the thread, so it is answered or noted without an outer id.
-    let mut watch = Watch::default();
+    let mut early = Vec::new();
     let review: protocol::ReviewStarted = rpc.call(
         protocol::review_start(&thread, &o.target),
         deadline,
-        &mut |rpc, msg| watch.see(rpc, msg, progress),
+        &mut |rpc, msg| {
+            if msg.get("id").is_some() {
+                rpc.answer(msg)?;
+            } else {
+                early.push(msg.clone());
+            }
+            Ok(Seen::Nothing)
+        },
     )?;
-    watch.outer = review.turn.id;
+    let mut watch = Watch {
+        outer: review.turn.id,
+        ..Watch::default()
+    };
     let mut ended = None;
-    while let Some(msg) = rpc.next(deadline)? {
+    for msg in &early {
+        if let Seen::Ended(status, error) = watch.see(rpc, msg, progress)? {
+            ended = Some((status, error));
+        }
+    }
+    while ended.is_none()
+        && let Some(msg) = rpc.next(deadline)?
+    {
         if let Seen::Ended(status, error) = watch.see(rpc, &msg, progress)? {
             ended = Some((status, error));
             break;
@@ -262,8 +289,17 @@ fn drive(
                 );
                 if let Ok(t) = read
                     && let Some(turn) = t.thread.turns.iter().find(|t| t.id == watch.outer)
+                    && turn.status == TurnStatus::Completed
                 {
-                    tracing::info!("thread/read says the review's turn is {:?}", turn.status);
+                    // It did end, unannounced: the rollout has its result.
+                    let outer = watch.outer;
+                    return Ok(Outcome {
+                        thread,
+                        outer,
+                        status: "completed",
+                        error: String::new(),
+                        rollout,
+                    });
                 }
             }
             let why = format!("no result within {} s", o.timeout.as_secs());

@@ -185,39 +185,74 @@ fn parse_mode(s: &str) -> Result<Mode, String> {
     Mode::parse(s).ok_or_else(|| format!("unknown mode {s:?} (http, file, mirror, off)"))
 }
 
-/// Sessions that start while the daemon runs; once their rows are in ClickHouse, their
-/// projects' memory files get a fresh brief, carrying the other agent's latest session forward.
+/// Keeps the memory files of the projects agents work in current: when a session starts there
+/// (at once, carrying the other agent's latest session forward), and while sessions go on (at
+/// most every [`Handoffs::EVERY`]), each time once the rows are acknowledged.
 struct Handoffs {
     /// Sessions whose first activity is older than this (ms since the epoch) are history.
     since_ms: u64,
     seen: HashSet<(String, String)>,
-    pending: std::collections::BTreeSet<String>,
+    /// Projects where a session started: refreshed at the next checkpoint.
+    started: std::collections::BTreeSet<String>,
+    /// Projects with new activity: refreshed when their last refresh is old enough.
+    active: std::collections::BTreeSet<String>,
+    last: std::collections::HashMap<String, Instant>,
     source: seqch_brief::Source,
     tz: String,
     max_bytes: usize,
 }
 
 impl Handoffs {
+    const EVERY: Duration = Duration::from_secs(60);
+
     fn saw(&mut self, s: &Session<'_>) {
-        if s.first_ts_ms >= self.since_ms
-            && !s.project_path.is_empty()
+        if s.project_path.is_empty() || s.ts_ms < self.since_ms {
+            return;
+        }
+        let new = s.first_ts_ms >= self.since_ms
             && self
                 .seen
-                .insert((s.agent.to_owned(), s.session_id.to_owned()))
-        {
-            self.pending.insert(s.project_path.to_owned());
+                .insert((s.agent.to_owned(), s.session_id.to_owned()));
+        if new {
+            self.started.insert(s.project_path.to_owned());
+        } else {
+            self.active.insert(s.project_path.to_owned());
         }
     }
 
-    /// Refreshes the briefs of the projects where sessions started (call once their rows are
-    /// acknowledged). A failure is logged: the daemon's job is ingest, not the brief.
+    /// Refreshes the briefs that are due (call once the rows are acknowledged). Only in a
+    /// project that is a repository root or already has a memory file: an agent run in `~`
+    /// must not plant a CLAUDE.md that every project below would read. A failure is logged:
+    /// the daemon's job is ingest, not the brief.
     fn refresh(&mut self) {
-        for project in std::mem::take(&mut self.pending) {
+        let now = Instant::now();
+        let last = &self.last;
+        let due_active: Vec<String> = self
+            .active
+            .iter()
+            .filter(|p| {
+                last.get(*p)
+                    .is_none_or(|t| now.duration_since(*t) >= Self::EVERY)
+            })
+            .cloned()
+            .collect();
+        for p in &due_active {
+            self.active.remove(p);
+        }
+        let due: std::collections::BTreeSet<String> = std::mem::take(&mut self.started)
+            .into_iter()
+            .chain(due_active)
+            .collect();
+        for project in due {
             let dir = Path::new(&project);
-            if !dir.is_dir() {
-                tracing::debug!("handoff: {project} is not a directory here; skipped");
+            let ours = ["CLAUDE.md", "AGENTS.md", ".git"]
+                .iter()
+                .any(|name| dir.join(name).exists());
+            if !ours {
+                tracing::debug!("handoff: {project} is no repository root here; skipped");
                 continue;
             }
+            self.last.insert(project.clone(), now);
             let options = seqch_brief::brief::BriefOptions::new(
                 project.as_str(),
                 jiff::Timestamp::now(),
@@ -562,7 +597,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
         (true, true) => Some(Handoffs {
             since_ms: jiff::Timestamp::now().as_millisecond().max(0) as u64,
             seen: HashSet::new(),
-            pending: Default::default(),
+            started: Default::default(),
+            active: Default::default(),
+            last: Default::default(),
             source: seqch_brief::Source::new(&config),
             tz: eff.handoff.tz.clone().unwrap_or_else(|| "UTC".into()),
             max_bytes: eff

@@ -53,17 +53,18 @@ pub struct DashboardArgs {
 
 pub fn run(args: &DashboardArgs) -> Result<()> {
     let server = args.server.resolved()?;
+    let window = args.window.fixed()?;
     let tz = TimeZone::get(&args.window.tz)
         .with_context(|| format!("unknown time zone {:?}", args.window.tz))?;
     let prices = Prices::embedded();
     let offline = args.offline || server.url.is_none();
     let mut data = if offline {
-        from_logs(args, &tz, &prices)?
+        from_logs(args, &window, &tz, &prices)?
     } else {
-        from_clickhouse(&server, &args.window)?
+        from_clickhouse(&server, &window)?
     };
     add_savings(&mut data, &prices);
-    let (since, until) = args.window.bounds()?;
+    let (since, until) = window.bounds()?;
     data["meta"] = json!({
         "title": "seqch",
         "source": if offline { "offline" } else { "clickhouse" },
@@ -275,23 +276,18 @@ impl Sink for Offline {
 }
 
 /// The same datasets from the logs, shaped like the query files' rows.
-fn from_logs(args: &DashboardArgs, tz: &TimeZone, prices: &Prices) -> Result<Value> {
-    let (since, until) = args.window.bounds()?;
+fn from_logs(
+    args: &DashboardArgs,
+    window: &Window,
+    tz: &TimeZone,
+    prices: &Prices,
+) -> Result<Value> {
+    let (since, until) = window.bounds()?;
     let ms = |text: &str| -> Result<u64> {
         let ts: Timestamp = format!("{}Z", text.replace(' ', "T")).parse()?;
         Ok(ts.as_millisecond().max(0) as u64)
     };
-    let claude_dirs = if args.claude_dirs.is_empty() {
-        sources::default_claude_dirs()
-    } else {
-        args.claude_dirs.clone()
-    };
-    let codex_dir = args
-        .codex_dir
-        .clone()
-        .unwrap_or_else(sources::default_codex_dir);
-    let mut files = sources::claude_files(&claude_dirs);
-    files.extend(sources::codex_files(&codex_dir));
+    let files = sources::all_files(&args.claude_dirs, args.codex_dir.as_deref());
     let mut o = Offline {
         summary: Summary::new(tz.clone()),
         since_ms: ms(&since)?,

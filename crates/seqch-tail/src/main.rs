@@ -84,7 +84,12 @@ fn main() -> Result<()> {
         Command::Status(args) => state_cmd::status(&args),
         Command::Context(args) => context_cmd::run(&args),
         Command::Budget(args) => budget_cmd::run(&args),
-        Command::Review(args) => std::process::exit(review_cmd::run(&args)?),
+        // Its exit code says how the review went; an error before it ran is a failed review (3),
+        // not anyhow's 1, which means "findings" here.
+        Command::Review(args) => std::process::exit(review_cmd::run(&args).unwrap_or_else(|e| {
+            eprintln!("Error: {e:#}");
+            3
+        })),
         Command::Replay(args) => state_cmd::replay(&args),
         Command::Config { json, run } => daemon::print_config(&run, json),
     }

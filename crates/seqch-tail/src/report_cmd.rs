@@ -114,6 +114,20 @@ pub struct Window {
 }
 
 impl Window {
+    /// The same window with "now" resolved once, so that several queries see one window.
+    pub fn fixed(&self) -> Result<Window> {
+        let now = Timestamp::now();
+        let rfc = |ts: Timestamp| ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        Ok(Window {
+            since: Some(match &self.since {
+                Some(s) => s.clone(),
+                None => rfc(now - jiff::SignedDuration::from_hours(30 * 24)),
+            }),
+            until: Some(self.until.clone().unwrap_or_else(|| rfc(now))),
+            ..self.clone()
+        })
+    }
+
     /// `since` and `until` as the UTC text the queries take (defaults: 30 days ago, now).
     pub fn bounds(&self) -> Result<(String, String)> {
         let now = Timestamp::now();

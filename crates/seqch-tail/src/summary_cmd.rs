@@ -51,17 +51,7 @@ pub fn run(args: &SummaryArgs) -> Result<()> {
         Some(p) => Prices::with_overrides(p)?,
         None => Prices::embedded(),
     };
-    let claude_dirs = if args.claude_dirs.is_empty() {
-        sources::default_claude_dirs()
-    } else {
-        args.claude_dirs.clone()
-    };
-    let codex_dir = args
-        .codex_dir
-        .clone()
-        .unwrap_or_else(sources::default_codex_dir);
-    let mut files = sources::claude_files(&claude_dirs);
-    files.extend(sources::codex_files(&codex_dir));
+    let files = sources::all_files(&args.claude_dirs, args.codex_dir.as_deref());
 
     let mut parser = Parser::new(prices);
     let mut summary = Summary::new(tz);

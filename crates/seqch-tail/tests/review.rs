@@ -14,6 +14,29 @@ use common::seqch;
 use seqch_testkit::review::{StandIn, workspace};
 use seqch_writer::schema::Databases;
 
+/// `seqch-tail review --uncommitted …` on `repo` with the codex of `home`.
+fn review_command(
+    url: &str,
+    prefix: &str,
+    codex: &Path,
+    repo: &Path,
+    home: &Path,
+    timeout: &str,
+) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_seqch-tail"));
+    cmd.args(["review", "--uncommitted", "--timeout", timeout])
+        .arg("--project")
+        .arg(repo)
+        .arg("--codex-bin")
+        .arg(codex)
+        .args(["--url", url, "--database-prefix", prefix])
+        .env("CODEX_HOME", home)
+        .env("SEQCH_STANDIN_API_KEY", "sk-standin-not-a-real-key")
+        .env("SEQCH_CONFIG", "/nonexistent/seqch.toml")
+        .env("XDG_STATE_HOME", home.join("state"));
+    cmd
+}
+
 /// `seqch-tail review --json …`: its exit code and JSON.
 fn review(
     url: &str,
@@ -23,17 +46,8 @@ fn review(
     home: &Path,
     timeout: &str,
 ) -> (i32, serde_json::Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_seqch-tail"))
-        .args(["review", "--uncommitted", "--json", "--timeout", timeout])
-        .arg("--project")
-        .arg(repo)
-        .arg("--codex-bin")
-        .arg(codex)
-        .args(["--url", url, "--database-prefix", prefix])
-        .env("CODEX_HOME", home)
-        .env("SEQCH_STANDIN_API_KEY", "sk-standin-not-a-real-key")
-        .env("SEQCH_CONFIG", "/nonexistent/seqch.toml")
-        .env("XDG_STATE_HOME", home.join("state"))
+    let out = review_command(url, prefix, codex, repo, home, timeout)
+        .arg("--json")
         .output()
         .expect("seqch-tail review");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -159,6 +173,25 @@ fn a_review_through_the_real_codex_is_printed_recorded_and_not_doubled() {
     );
     let logical_before = before.split('\t').skip(2).collect::<Vec<_>>().join("\t");
     assert_eq!(after, format!("1\t2\t{logical_before}"));
+
+    // Without --json: the findings as a person reads them.
+    let out = review_command(&url, &prefix, &codex, &repo, &home, "120")
+        .output()
+        .expect("seqch-tail review");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for line in [
+        "verdict: patch is incorrect, confidence 0.85".to_owned(),
+        format!("[P1] {stats}:2-3  [P1] Division by zero when the list is empty"),
+        "    `mean` divides by `len(xs)` without checking for an empty list, so `mean([])` raises ZeroDivisionError instead of returning a value.".to_owned(),
+        format!("[P3] {stats}:3-3  [P3] Name the rounding precision"),
+    ] {
+        assert!(text.lines().any(|l| l == line), "no line {line:?} in\n{text}");
+    }
+    assert!(
+        text.contains("\n2 findings; reviewer standin-model used 1200 input and 300 output tokens"),
+        "{text}"
+    );
     drop(standin);
     let _ = std::fs::remove_dir_all(&dir);
 }
