@@ -9,11 +9,14 @@
 //! hold what one clean pass would have written.
 //!
 //! # Measured (2026-11-24, 2 cores, release build, local ClickHouse 26.9)
-//! - Backfill of a generated 211 MB corpus (`cargo run --release -p seqch-bench -- gen --mb 200
-//!   --out /tmp/corpus`; 93 files, 53,806 rows) into ClickHouse with `run --once`: 0.60 s wall,
-//!   33 MB RSS; `cat` of the same files 0.03 s; ccusage 20.0.24 `daily --json --offline` on the
-//!   same files 0.57–0.78 s. Goals not met yet: ≥ 2× faster than ccusage (today about equal,
-//!   while also parsing every tool call and writing to ClickHouse) and within 3× of `cat`.
+//! - Backfill of a generated 1 GB corpus (`cargo run --release -p seqch-bench -- gen --mb 1024
+//!   --out /tmp/corpus1g`: 499 files, 1,074 MB, 691 MB Claude + 336 MB Codex; 288,911 rows)
+//!   into ClickHouse with `run --once`: 2.39–2.94 s wall (365–450 MB/s), 86 MB RSS. In the
+//!   same run: `cat` of the files 0.15 s (page cache warm); ccusage 20.0.24 `daily --json
+//!   --offline` with both agents' directories 1.89–2.37 s, 170 MB RSS; `seqch-tail summary
+//!   --json` (parse only, no writes) 1.73 s. Goals not met: ≥ 2× faster than ccusage (today
+//!   0.8–1×, while also parsing every tool call and writing 289k rows) and within 3× of `cat`
+//!   (about 16×). Earlier, on a 211 MB corpus: 0.60 s against ccusage's 0.57–0.78 s.
 //! - Freshness (`U=… python3 benches/scripts/freshness.py`): append → queryable over 20 appends,
 //!   p50 0.435 s, p95 0.555 s, max 0.556 s (goal: 1 s at p99).
 //! - Idle cost (`python3 benches/scripts/idle.py`): 10,000 tracked idle files, 2.0 % of one
