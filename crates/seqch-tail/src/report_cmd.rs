@@ -114,33 +114,35 @@ pub struct Window {
 }
 
 impl Window {
+    /// The window's ends (defaults: 30 days ago, now).
+    fn instants(&self) -> Result<(Timestamp, Timestamp)> {
+        let now = Timestamp::now();
+        let since = match &self.since {
+            Some(s) => instant(s)?,
+            None => now - jiff::SignedDuration::from_hours(30 * 24),
+        };
+        let until = match &self.until {
+            Some(s) => instant(s)?,
+            None => now,
+        };
+        Ok((since, until))
+    }
+
     /// The same window with "now" resolved once, so that several queries see one window.
     pub fn fixed(&self) -> Result<Window> {
-        let now = Timestamp::now();
-        let rfc = |ts: Timestamp| ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let (since, until) = self.instants()?;
         Ok(Window {
-            since: Some(match &self.since {
-                Some(s) => s.clone(),
-                None => rfc(now - jiff::SignedDuration::from_hours(30 * 24)),
-            }),
-            until: Some(self.until.clone().unwrap_or_else(|| rfc(now))),
+            since: Some(since.to_string()),
+            until: Some(until.to_string()),
             ..self.clone()
         })
     }
 
-    /// `since` and `until` as the UTC text the queries take (defaults: 30 days ago, now).
+    /// `since` and `until` as the UTC text the queries take.
     pub fn bounds(&self) -> Result<(String, String)> {
-        let now = Timestamp::now();
+        let (since, until) = self.instants()?;
         let text = |ts: Timestamp| ts.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string();
-        let since = match &self.since {
-            Some(s) => text(instant(s)?),
-            None => text(now - jiff::SignedDuration::from_hours(30 * 24)),
-        };
-        let until = match &self.until {
-            Some(s) => text(instant(s)?),
-            None => text(now),
-        };
-        Ok((since, until))
+        Ok((text(since), text(until)))
     }
 }
 
