@@ -529,7 +529,8 @@ fn usd(v: f64) -> String {
     }
 }
 
-fn thousands(n: u64) -> String {
+/// `1234567` → `1,234,567`: how the brief and `seqch-tail summary` print counts.
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -10,6 +10,8 @@ use jiff::tz::TimeZone;
 use seqch_parse::summary::{SessionRow, Totals};
 use seqch_parse::{Parser, Prices, Summary, sources};
 
+use seqch_brief::brief::thousands;
+
 use crate::table::Table;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -181,8 +183,8 @@ pub fn print_tables(summary: &Summary, by: By, out: &mut dyn Write) -> Result<()
             t.row([
                 tool.agent,
                 tool.tool_name,
-                group(tool.calls),
-                group(tool.failed),
+                thousands(tool.calls),
+                thousands(tool.failed),
                 format!("{rate:.1}%"),
             ]);
         }
@@ -193,27 +195,14 @@ pub fn print_tables(summary: &Summary, by: By, out: &mut dyn Write) -> Result<()
 
 fn numbers(t: &Totals) -> [String; 7] {
     [
-        group(t.calls),
-        group(t.input_tokens),
-        group(t.output_tokens),
-        group(t.cached_tokens),
-        group(t.cache_write_tokens),
-        group(t.reasoning_tokens),
+        thousands(t.calls),
+        thousands(t.input_tokens),
+        thousands(t.output_tokens),
+        thousands(t.cached_tokens),
+        thousands(t.cache_write_tokens),
+        thousands(t.reasoning_tokens),
         format!("{:.2}", t.cost_usd),
     ]
-}
-
-/// `1234567` → `1,234,567`.
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -222,9 +211,9 @@ mod tests {
 
     #[test]
     fn groups_thousands() {
-        assert_eq!(group(0), "0");
-        assert_eq!(group(999), "999");
-        assert_eq!(group(1_000), "1,000");
-        assert_eq!(group(1_234_567), "1,234,567");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }
