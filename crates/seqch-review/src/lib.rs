@@ -18,7 +18,7 @@ mod session;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use seqch_parse::{Parser, Prices, Sink, sources};
+use seqch_parse::{Agent, Parser, Prices, Sink, sources};
 use seqch_rows::{RateLimit, Review, ReviewFinding, Session, ToolCall, Turn};
 use seqch_writer::{PushError, Writer};
 use serde::Serialize;
@@ -175,13 +175,16 @@ pub fn run(
 /// Parses the thread's rollout and its reviewer's, fills `result` from the review rows, and
 /// hands every row to `writer`. Whether the review was found.
 fn record(parent: &Path, thread: &str, writer: Option<&Writer>, result: &mut ReviewResult) -> bool {
-    let mut files = vec![parent.to_path_buf()];
+    let mut paths = vec![parent.to_path_buf()];
     if let Some(dir) = parent.parent() {
-        files.extend(reviewer_files(dir, thread));
+        paths.extend(reviewer_files(dir, thread));
     }
-    let logs: Vec<_> = sources::codex_files(parent.parent().unwrap_or(Path::new(".")))
+    let logs: Vec<_> = paths
         .into_iter()
-        .filter(|f| files.contains(&f.path))
+        .map(|path| sources::LogFile {
+            agent: Agent::Codex,
+            path,
+        })
         .collect();
     let mut parser = Parser::new(Prices::embedded());
     let mut sink = Recorder {
