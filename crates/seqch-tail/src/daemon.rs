@@ -374,8 +374,15 @@ impl Tailer {
     }
 
     /// Starts tracking files: from their checkpoint (re-deriving the parser's state from the
-    /// lines before it), from their end (`--from-now` on a first start), or from 0.
-    fn track(&mut self, found: Vec<LogFile>, checkpoints: &Checkpoints, prime_to_end: bool) {
+    /// lines before it), from their end (`--from-now` on a first start), or from 0. Returns
+    /// the bytes they hold past that point, and how many files have such bytes.
+    fn track(
+        &mut self,
+        found: Vec<LogFile>,
+        checkpoints: &Checkpoints,
+        prime_to_end: bool,
+    ) -> (u64, usize) {
+        let mut unread = (0, 0);
         let ids: Vec<FileId> = found
             .iter()
             .map(|f| self.parser.open(f.agent, &f.path))
@@ -407,6 +414,9 @@ impl Tailer {
             {
                 self.parser.feed(id, 0, &mut self.buf, &mut NullSink);
             }
+            if len > start {
+                unread = (unread.0 + (len - start), unread.1 + 1);
+            }
             self.files.insert(
                 f.path,
                 Tracked {
@@ -417,17 +427,7 @@ impl Tailer {
                 },
             );
         }
-    }
-
-    /// Bytes not read yet in the tracked files, and how many files have them.
-    fn unread(&self) -> (u64, usize) {
-        self.files
-            .iter()
-            .filter_map(|(p, t)| {
-                let len = std::fs::metadata(p).ok()?.len();
-                (len > t.offset).then_some(len - t.offset)
-            })
-            .fold((0, 0), |(b, n), more| (b + more, n + 1))
+        unread
     }
 
     /// Reads what the files gained (all of them, or only `only`), telling `progress` the bytes
@@ -627,10 +627,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
         buf: Vec::new(),
     };
     let found = tailer.discover();
-    tailer.track(found, &checkpoints, first_start && from_now);
-
     // The first pass reads everything already there: that is the backfill shown.
-    let mut backfill = match tailer.unread() {
+    let mut backfill = match tailer.track(found, &checkpoints, first_start && from_now) {
         (0, _) => None,
         (bytes, files) => Some(crate::progress::Backfill::start(bytes, files)),
     };
