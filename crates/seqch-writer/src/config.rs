@@ -60,7 +60,11 @@ pub struct WriterConfig {
     pub batch_bytes: usize,
     /// … or its first row is this old.
     pub flush_interval: Duration,
-    /// Rows waiting between producers and the flusher; pushes beyond are refused and counted.
+    /// Bytes of each producer thread's ring, where its pushes wait for the flusher (rounded up
+    /// to a power of two) …
+    pub ring_bytes: usize,
+    /// … and rows waiting in the shared queue that takes what a full ring cannot (and rows too
+    /// large for a ring); pushes beyond both are refused and counted.
     pub queue_capacity: usize,
     /// Batches the server has not taken yet, on disk, replayed in order.
     pub spool_dir: PathBuf,
@@ -97,6 +101,7 @@ impl Default for WriterConfig {
             batch_rows: 4096,
             batch_bytes: 8 << 20,
             flush_interval: Duration::from_millis(200),
+            ring_bytes: 1 << 20,
             queue_capacity: 65_536,
             // Libraries spool apart from the tail daemon (`spool/tail`).
             spool_dir: state.join("spool/lib"),

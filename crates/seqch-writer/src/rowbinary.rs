@@ -60,23 +60,17 @@ impl ser::Error for EncodeError {
 
 /// Appends the RowBinary encoding of `row` to `out`.
 pub fn encode<R: Serialize>(row: &R, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    row.serialize(&mut Encoder {
-        out,
-        schema: None,
-        field: "",
-    })
+    row.serialize(&mut Encoder { out, columns: () })
 }
 
 /// The columns (name, wire type) of a row type, in order.
 pub fn schema<R: Serialize>(row: &R) -> Result<Vec<(&'static str, Kind)>, EncodeError> {
-    let mut out = Vec::new();
-    let mut schema = Vec::new();
-    row.serialize(&mut Encoder {
-        out: &mut out,
-        schema: Some(&mut schema),
-        field: "",
-    })?;
-    Ok(schema)
+    let mut encoder = Encoder {
+        out: &mut Vec::new(),
+        columns: Learned::default(),
+    };
+    row.serialize(&mut encoder)?;
+    Ok(encoder.columns.columns)
 }
 
 /// Compares a row's schema with the server's `DESCRIBE TABLE` (name, type) rows, ignoring
@@ -94,19 +88,53 @@ pub fn check(schema: &[(&str, Kind)], described: &[(String, String)]) -> Result<
     Ok(())
 }
 
-struct Encoder<'a> {
-    out: &'a mut Vec<u8>,
-    schema: Option<&'a mut Vec<(&'static str, Kind)>>,
-    field: &'static str,
+/// What an encoder learns besides the bytes: nothing when it encodes rows to send (so that
+/// costs nothing), the columns when it learns a row type's schema.
+trait Columns {
+    /// The next value is column `name`.
+    fn column(&mut self, name: &'static str);
+    /// A value of this wire type; only a column's first (outermost) one says the column's type.
+    fn value(&mut self, kind: Kind);
 }
 
-impl Encoder<'_> {
-    fn note(&mut self, kind: Kind) {
-        if let Some(s) = self.schema.as_deref_mut() {
-            s.push((self.field, kind));
-        }
+impl Columns for () {
+    #[inline]
+    fn column(&mut self, _: &'static str) {}
+    #[inline]
+    fn value(&mut self, _: Kind) {}
+}
+
+#[derive(Default)]
+struct Learned {
+    columns: Vec<(&'static str, Kind)>,
+    next: Option<&'static str>,
+}
+
+impl Columns for Learned {
+    fn column(&mut self, name: &'static str) {
+        self.next = Some(name);
     }
 
+    fn value(&mut self, kind: Kind) {
+        // The inner value of a Nullable is part of its column, not a column of its own.
+        if let Some(name) = self.next.take() {
+            self.columns.push((name, kind));
+        }
+    }
+}
+
+struct Encoder<'a, C> {
+    out: &'a mut Vec<u8>,
+    columns: C,
+}
+
+impl<C: Columns> Encoder<'_, C> {
+    #[inline]
+    fn note(&mut self, kind: Kind) {
+        self.columns.value(kind);
+    }
+
+    #[inline]
     fn varint(&mut self, mut n: u64) {
         loop {
             let byte = (n & 0x7f) as u8;
@@ -122,7 +150,8 @@ impl Encoder<'_> {
 
 macro_rules! fixed {
     ($($method:ident($ty:ty) => $kind:ident),* $(,)?) => {
-        $(fn $method(self, v: $ty) -> Result<(), EncodeError> {
+        $(#[inline]
+        fn $method(self, v: $ty) -> Result<(), EncodeError> {
             self.note(Kind::$kind);
             self.out.extend_from_slice(&v.to_le_bytes());
             Ok(())
@@ -138,7 +167,7 @@ macro_rules! unsupported {
     };
 }
 
-impl ser::Serializer for &mut Encoder<'_> {
+impl<C: Columns> ser::Serializer for &mut Encoder<'_, C> {
     type Ok = ();
     type Error = EncodeError;
     type SerializeSeq = Impossible<(), EncodeError>;
@@ -155,12 +184,14 @@ impl ser::Serializer for &mut Encoder<'_> {
         serialize_f32(f32) => F32, serialize_f64(f64) => F64,
     }
 
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result<(), EncodeError> {
         self.note(Kind::Bool);
         self.out.push(u8::from(v));
         Ok(())
     }
 
+    #[inline]
     fn serialize_str(self, v: &str) -> Result<(), EncodeError> {
         self.note(Kind::Str);
         self.varint(v.len() as u64);
@@ -168,22 +199,21 @@ impl ser::Serializer for &mut Encoder<'_> {
         Ok(())
     }
 
+    #[inline]
     fn serialize_none(self) -> Result<(), EncodeError> {
         self.note(Kind::Nullable);
         self.out.push(1);
         Ok(())
     }
 
+    #[inline]
     fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<(), EncodeError> {
         self.note(Kind::Nullable);
         self.out.push(0);
-        // The inner value is part of the Nullable column, not a column of its own.
-        let schema = self.schema.take();
-        let result = v.serialize(&mut *self);
-        self.schema = schema;
-        result
+        v.serialize(&mut *self)
     }
 
+    #[inline]
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, EncodeError> {
         Ok(self)
     }
@@ -199,6 +229,7 @@ impl ser::Serializer for &mut Encoder<'_> {
         serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant,
     }
 
+    #[inline]
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         _: &'static str,
@@ -218,19 +249,21 @@ impl ser::Serializer for &mut Encoder<'_> {
     }
 }
 
-impl ser::SerializeStruct for &mut Encoder<'_> {
+impl<C: Columns> ser::SerializeStruct for &mut Encoder<'_, C> {
     type Ok = ();
     type Error = EncodeError;
 
+    #[inline]
     fn serialize_field<T: ?Sized + Serialize>(
         &mut self,
         key: &'static str,
         value: &T,
     ) -> Result<(), EncodeError> {
-        self.field = key;
+        self.columns.column(key);
         value.serialize(&mut **self)
     }
 
+    #[inline]
     fn end(self) -> Result<(), EncodeError> {
         Ok(())
     }
@@ -287,8 +320,7 @@ mod tests {
             &s,
             &mut Encoder {
                 out: &mut e,
-                schema: None,
-                field: "",
+                columns: (),
             },
         )
         .unwrap();

@@ -16,7 +16,8 @@ pub struct Batch {
     pub rows: u64,
     /// The `insert_deduplication_token`: the same batch always carries the same token.
     pub token: String,
-    pub data: Vec<u8>,
+    /// Shared, so a send and the spool use the same bytes without copying them.
+    pub data: bytes::Bytes,
 }
 
 impl Batch {
@@ -128,7 +129,7 @@ impl Spool {
             columns: f[2].into(),
             rows: f[3].parse().map_err(|_| bad())?,
             token: f[4].into(),
-            data: bytes[nl + 1..].to_vec(),
+            data: bytes::Bytes::from(bytes).slice(nl + 1..),
         })
     }
 
@@ -168,7 +169,7 @@ mod tests {
             columns: "a,b".into(),
             rows: 2,
             token: format!("t{n}"),
-            data: vec![n, b'\n', 0],
+            data: vec![n, b'\n', 0].into(),
         };
         let mut s = Spool::open(&dir).unwrap();
         s.push(&b(1)).unwrap();

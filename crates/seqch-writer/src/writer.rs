@@ -1,24 +1,38 @@
 //! The writer: producers on any thread hand rows over without blocking; one flusher thread
 //! batches them per table and sends them as RowBinary (LZ4) with the official `clickhouse`
 //! crate, spooling what the server does not take and replaying it in order.
+//!
+//! The hand-off: each producer thread encodes its row into its own buffers and copies it into
+//! its own ring ([`crate::ring`]); the flusher polls the rings every millisecond while rows
+//! flow and parks when they stop. A producer wakes it only when it finds it parked or its ring
+//! half full, so a push in steady state is an encode, a copy and a release store. What a ring
+//! cannot take goes through a bounded shared queue, which also carries flush and close.
 
+use std::cell::RefCell;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
-use crossbeam_queue::ArrayQueue;
 use seqch_rows::Table;
 use serde::Serialize;
 
-use crate::config::WriterConfig;
+use crate::config::{Mode, WriterConfig};
+use crate::ring::{self, Producer, Ring, Sink, Written};
 use crate::rowbinary::{self, Kind};
 use crate::spool::{Batch, Spool};
+
+/// How often the flusher looks at the rings while rows flow …
+const POLL: Duration = Duration::from_millis(1);
+/// … and how many empty looks in a row before it parks until a producer wakes it.
+const PARK_AFTER_EMPTY_POLLS: u32 = 50;
+/// The piece of a batch's bytes compressed and sent at a time.
+const SEND_CHUNK: usize = 256 << 10;
 
 /// Why a row was not taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -109,7 +123,6 @@ struct Counters {
 
 /// The tables a writer knows, with the column list learned from the first row of each.
 struct TableInfo {
-    database: &'static str,
     name: &'static str,
     full: String,
     schema: OnceLock<Vec<(&'static str, Kind)>>,
@@ -130,23 +143,102 @@ const TABLES: [(&str, &str); 12] = [
     ("hive", "tool_calls"),
 ];
 
+/// Where `(database, name)` is in [`TABLES`]; `TABLES.len()` when it is not there.
+const fn table_index(database: &str, name: &str) -> usize {
+    const fn same(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let mut i = 0;
+    while i < TABLES.len() && !(same(TABLES[i].0, database) && same(TABLES[i].1, name)) {
+        i += 1;
+    }
+    i
+}
+
 enum Msg {
+    /// A row a ring could not take.
     Row {
         table: usize,
         data: Vec<u8>,
         json: Vec<u8>,
     },
+    /// Look at the rings now.
+    Wake,
     Flush(Sender<()>),
     Close(Sender<()>),
 }
 
 struct Shared {
+    /// Tells this writer's rings apart from other writers' in a thread's [`LANES`].
+    id: u64,
     config: WriterConfig,
-    /// Encoding buffers the flusher hands back, so that a push in steady state allocates nothing.
-    buffers: ArrayQueue<Vec<u8>>,
     tables: Vec<TableInfo>,
     counters: Counters,
     closed: AtomicBool,
+    /// Every producer thread's ring. Locked by a thread's first push (to add its ring), by the
+    /// flusher to see them, and by `stats`; never while a push copies a row.
+    rings: Mutex<Vec<Arc<Ring>>>,
+    /// The flusher waits on the queue alone and wants a producer to wake it.
+    parked: AtomicBool,
+}
+
+impl Shared {
+    /// The rings, without those of threads that have ended and whose rows are all taken (their
+    /// pushes move to the writer's own count).
+    fn live_rings(&self) -> Vec<Arc<Ring>> {
+        let mut rings = self.rings_locked();
+        rings.retain(|r| {
+            // Only this list holds it: its thread is gone and nobody can write to it again.
+            let ended = Arc::strong_count(r) == 1 && r.is_empty();
+            if ended {
+                self.counters.pushed.fetch_add(r.pushed(), Relaxed);
+            }
+            !ended
+        });
+        rings.clone()
+    }
+
+    fn rings_locked(&self) -> MutexGuard<'_, Vec<Arc<Ring>>> {
+        self.rings.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A producer thread's end of one writer: its ring and its encoding buffers, reused by every
+/// push from this thread to that writer.
+struct Lane {
+    writer: u64,
+    producer: Producer,
+    /// The ring's record header, then the row's RowBinary.
+    record: Vec<u8>,
+    json: Vec<u8>,
+}
+
+thread_local! {
+    static LANES: RefCell<Vec<Lane>> = const { RefCell::new(Vec::new()) };
+}
+
+static NEXT_WRITER_ID: AtomicU64 = AtomicU64::new(0);
+
+/// Encodes a row for the mode, appending RowBinary (to send) to `data` and a JSON line (to
+/// file) to `json`.
+fn encode<R: Serialize>(row: &R, mode: Mode, data: &mut Vec<u8>, json: &mut Vec<u8>) -> bool {
+    (!mode.sends() || rowbinary::encode(row, data).is_ok())
+        && (!mode.writes_files() || {
+            let ok = serde_json::to_writer(&mut *json, row).is_ok();
+            json.push(b'\n');
+            ok
+        })
 }
 
 /// The write path shared by `seqch-tail` and `libseqch`. Cheap to share across threads
@@ -179,7 +271,6 @@ impl Writer {
                     _ => config.databases.agent.clone(),
                 };
                 TableInfo {
-                    database: db,
                     name,
                     full: format!("{database}.{name}"),
                     schema: OnceLock::new(),
@@ -187,13 +278,14 @@ impl Writer {
             })
             .collect();
         let (tx, rx) = bounded(config.queue_capacity.max(1));
-        let buffers = ArrayQueue::new(config.queue_capacity.clamp(1, 65_536));
         let shared = Arc::new(Shared {
+            id: NEXT_WRITER_ID.fetch_add(1, Relaxed),
             config,
-            buffers,
             tables,
             counters: Counters::default(),
             closed: AtomicBool::new(false),
+            rings: Mutex::new(Vec::new()),
+            parked: AtomicBool::new(false),
         });
         shared.counters.spool_bytes.store(spool.bytes(), Relaxed);
         let thread = {
@@ -216,23 +308,21 @@ impl Writer {
         &self.shared.config
     }
 
-    /// Hands a row over without blocking: it is encoded here and queued for the flusher.
+    /// Hands a row over without blocking: it is encoded here, into this thread's ring (or the
+    /// shared queue when the ring is full), for the flusher.
     pub fn push<R: Serialize + Table>(&self, row: &R) -> Result<(), PushError> {
         let c = &self.shared.counters;
-        c.pushed.fetch_add(1, Relaxed);
         if self.shared.closed.load(Relaxed) {
+            c.pushed.fetch_add(1, Relaxed);
             c.refused.fetch_add(1, Relaxed);
             return Err(PushError::Closed);
         }
         let mode = self.shared.config.mode;
-        let Some(table) = self
-            .shared
-            .tables
-            .iter()
-            .position(|t| t.database == R::DATABASE && t.name == R::NAME)
-        else {
+        let table = const { table_index(R::DATABASE, R::NAME) };
+        if table == TABLES.len() {
+            c.pushed.fetch_add(1, Relaxed);
             return Err(PushError::Invalid);
-        };
+        }
         let info = &self.shared.tables[table];
         if info.schema.get().is_none() {
             match rowbinary::schema(row) {
@@ -240,30 +330,98 @@ impl Writer {
                     let _ = info.schema.set(s);
                 }
                 Err(_) => {
+                    c.pushed.fetch_add(1, Relaxed);
                     c.errors.fetch_add(1, Relaxed);
                     return Err(PushError::Invalid);
                 }
             }
         }
-        let mut data = if mode.sends() {
-            self.shared
-                .buffers
-                .pop()
-                .unwrap_or_else(|| Vec::with_capacity(256))
-        } else {
-            Vec::new()
-        };
-        data.clear();
-        let mut json = Vec::with_capacity(if mode.writes_files() { 512 } else { 0 });
-        let encoded = (!mode.sends() || rowbinary::encode(row, &mut data).is_ok())
-            && (!mode.writes_files() || serde_json::to_writer(&mut json, row).is_ok());
-        if !encoded {
-            c.errors.fetch_add(1, Relaxed);
-            return Err(PushError::Invalid);
-        }
         if !mode.sends() && !mode.writes_files() {
+            c.pushed.fetch_add(1, Relaxed);
             return Ok(());
         }
+        // A thread that is ending (its locals gone) or a push from inside a push's own
+        // serialization has no lane to use: it goes through the queue.
+        LANES
+            .try_with(|lanes| {
+                let mut lanes = lanes.try_borrow_mut().ok()?;
+                Some(self.push_to_lane(&mut lanes, table, row))
+            })
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| {
+                c.pushed.fetch_add(1, Relaxed);
+                let (mut data, mut json) = (Vec::new(), Vec::new());
+                if !encode(row, mode, &mut data, &mut json) {
+                    c.errors.fetch_add(1, Relaxed);
+                    return Err(PushError::Invalid);
+                }
+                self.queue(table, data, json)
+            })
+    }
+
+    fn push_to_lane<R: Serialize>(
+        &self,
+        lanes: &mut Vec<Lane>,
+        table: usize,
+        row: &R,
+    ) -> Result<(), PushError> {
+        let shared = &self.shared;
+        let lane = match lanes.iter().position(|l| l.writer == shared.id) {
+            Some(i) => &mut lanes[i],
+            None => {
+                lanes.retain(|l| !l.producer.ring().retired.load(Relaxed));
+                let ring = Arc::new(Ring::new(shared.config.ring_bytes));
+                shared.rings_locked().push(ring.clone());
+                lanes.push(Lane {
+                    writer: shared.id,
+                    producer: Producer::new(ring),
+                    record: Vec::with_capacity(256),
+                    json: Vec::new(),
+                });
+                lanes.last_mut().expect("just pushed")
+            }
+        };
+        lane.producer.count_push();
+        lane.record.clear();
+        lane.record.extend_from_slice(&[0; ring::HEADER]);
+        lane.json.clear();
+        if !encode(row, shared.config.mode, &mut lane.record, &mut lane.json) {
+            shared.counters.errors.fetch_add(1, Relaxed);
+            return Err(PushError::Invalid);
+        }
+        match lane
+            .producer
+            .write(table as u8, &mut lane.record, &lane.json)
+        {
+            Written::Ok => {}
+            Written::HalfFull => {
+                let ring = lane.producer.ring();
+                if !ring.rang.load(Relaxed) && !ring.rang.swap(true, Relaxed) {
+                    self.wake();
+                }
+            }
+            Written::NoRoom => {
+                let data = lane.record[ring::HEADER..].to_vec();
+                return self.queue(table, data, lane.json.clone());
+            }
+        }
+        // The ring's position was published with a SeqCst swap: either the flusher, which parks
+        // with a SeqCst store before its last look at the rings, sees this row, or this push
+        // sees it parked and wakes it.
+        if shared.parked.load(SeqCst) && shared.parked.swap(false, Relaxed) {
+            self.wake();
+        }
+        Ok(())
+    }
+
+    fn wake(&self) {
+        let _ = self.tx.try_send(Msg::Wake);
+    }
+
+    /// Sends a row through the shared queue, refusing it (and counting) when that is full.
+    fn queue(&self, table: usize, data: Vec<u8>, json: Vec<u8>) -> Result<(), PushError> {
+        let c = &self.shared.counters;
         match self.tx.try_send(Msg::Row { table, data, json }) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => {
@@ -315,14 +473,27 @@ impl Writer {
         if done && let Some(t) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = t.join();
         }
+        // Threads drop their rings of this writer at their next push (or when they end).
+        for ring in self.shared.rings_locked().iter() {
+            ring.retired.store(true, Relaxed);
+        }
         done
     }
 
     pub fn stats(&self) -> Stats {
         let c = &self.shared.counters;
         let l = |a: &AtomicU64| a.load(Relaxed);
+        let (ring_pushed, ring_depth) = {
+            let rings = self.shared.rings_locked();
+            let pushed = rings.iter().map(|r| r.pushed()).sum::<u64>();
+            // Read under the lock, so a ring that ends and moves its count is not missed.
+            (
+                pushed + l(&c.pushed),
+                rings.iter().map(|r| r.depth()).sum::<u64>(),
+            )
+        };
         Stats {
-            pushed: l(&c.pushed),
+            pushed: ring_pushed,
             inserted: l(&c.inserted),
             insert_batches: l(&c.insert_batches),
             retried: l(&c.retried),
@@ -331,7 +502,7 @@ impl Writer {
             dead_lettered: l(&c.dead_lettered),
             refused: l(&c.refused),
             filed: l(&c.filed),
-            queue_depth: self.rx.len() as u64,
+            queue_depth: self.rx.len() as u64 + ring_depth,
             spool_bytes: l(&c.spool_bytes),
             flushes: l(&c.flushes),
             last_flush_us: l(&c.last_flush_us),
@@ -385,6 +556,18 @@ struct Pending {
     since: Option<Instant>,
 }
 
+/// The batches being filled, as the place rings drain into.
+struct Batches<'a>(&'a mut [Pending]);
+
+impl Sink for Batches<'_> {
+    fn buffers(&mut self, table: usize) -> (&mut Vec<u8>, &mut Vec<u8>) {
+        let p = &mut self.0[table];
+        p.rows += 1;
+        p.since.get_or_insert_with(Instant::now);
+        (&mut p.data, &mut p.json)
+    }
+}
+
 enum Failure {
     /// Worth retrying: the network, a timeout, the server's load, a missing schema.
     Transient(String),
@@ -425,7 +608,32 @@ impl<'a> Flusher<'a> {
 
     fn run(mut self, rx: &Receiver<Msg>) {
         let interval = self.shared.config.flush_interval;
+        let mut empty_polls = 0;
+        let mut last_row = Instant::now();
         loop {
+            let took = self.drain_rings();
+            let now = Instant::now();
+            if took > 0 {
+                last_row = now;
+            }
+            // A batch is full at batch_rows, unless rows are still coming (a backfill): then
+            // it grows up to batch_bytes or flush_interval, so a burst costs few INSERTs (each
+            // one is a part on the server) instead of many small ones.
+            let batch_rows = if now < last_row + POLL {
+                u64::MAX
+            } else {
+                self.shared.config.batch_rows as u64
+            };
+            for t in 0..TABLES.len() {
+                let p = &self.pending[t];
+                if p.rows >= batch_rows || p.since.is_some_and(|s| now >= s + interval) {
+                    self.seal(t);
+                }
+            }
+            if self.spool.bytes() > 0 && now >= self.next_retry {
+                self.replay();
+            }
+
             let now = Instant::now();
             let mut wake = now + interval;
             for p in &self.pending {
@@ -436,47 +644,46 @@ impl<'a> Flusher<'a> {
             if self.spool.bytes() > 0 {
                 wake = wake.min(self.next_retry.max(now));
             }
-            match rx.recv_deadline(wake) {
-                Ok(Msg::Row { table, data, json }) => {
-                    self.take(table, data, json);
-                    self.pending[table].since.get_or_insert_with(Instant::now);
-                    let p = &self.pending[table];
-                    let c = &self.shared.config;
-                    // A batch is full at batch_rows, unless more rows are already waiting (a
-                    // backfill): then it grows up to batch_bytes, so a burst costs few INSERTs
-                    // (each one is a part on the server) instead of many small ones.
-                    if (p.rows as usize >= c.batch_rows && rx.is_empty())
-                        || p.data.len().max(p.json.len()) >= c.batch_bytes
-                    {
-                        self.seal(table);
-                    }
+            empty_polls = if took > 0 { 0 } else { empty_polls + 1 };
+            if empty_polls < PARK_AFTER_EMPTY_POLLS {
+                wake = wake.min(now + POLL);
+            } else {
+                // SeqCst, against a push's publication: see `push_to_lane`.
+                self.shared.parked.store(true, SeqCst);
+                if self.shared.live_rings().iter().any(|r| !r.is_empty()) {
+                    self.shared.parked.store(false, Relaxed);
+                    continue;
                 }
+            }
+            let msg = rx.recv_deadline(wake);
+            self.shared.parked.store(false, Relaxed);
+            match msg {
+                Ok(Msg::Row { table, data, json }) => {
+                    self.take(table, &data, &json);
+                    empty_polls = 0;
+                    last_row = Instant::now();
+                }
+                Ok(Msg::Wake) => empty_polls = 0,
                 Ok(Msg::Flush(ack)) => {
+                    while self.drain_rings() > 0 {}
                     self.seal_all();
                     self.replay();
                     let _ = ack.send(());
                 }
                 Ok(Msg::Close(ack)) => {
                     // Rows pushed before the close flag was seen are still queued: take them.
-                    while let Ok(Msg::Row { table, data, json }) = rx.try_recv() {
-                        self.take(table, data, json);
+                    while let Ok(msg) = rx.try_recv() {
+                        if let Msg::Row { table, data, json } = msg {
+                            self.take(table, &data, &json);
+                        }
                     }
+                    while self.drain_rings() > 0 {}
                     self.seal_all();
                     self.replay();
                     let _ = ack.send(());
                     return;
                 }
-                Err(RecvTimeoutError::Timeout) => {
-                    let now = Instant::now();
-                    for t in 0..TABLES.len() {
-                        if self.pending[t].since.is_some_and(|s| now >= s + interval) {
-                            self.seal(t);
-                        }
-                    }
-                    if self.spool.bytes() > 0 && now >= self.next_retry {
-                        self.replay();
-                    }
-                }
+                Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
                     self.seal_all();
                     return;
@@ -485,18 +692,35 @@ impl<'a> Flusher<'a> {
         }
     }
 
-    /// Appends a pushed row to its table's batch and hands its buffer back to the producers.
-    fn take(&mut self, table: usize, data: Vec<u8>, json: Vec<u8>) {
+    /// Moves what the producers' rings hold into the batches, sealing a batch that reaches
+    /// batch_bytes. Returns the rows taken.
+    fn drain_rings(&mut self) -> u64 {
+        let batch_bytes = self.shared.config.batch_bytes;
+        let mut took = 0;
+        for ring in self.shared.live_rings() {
+            let rows = ring.drain(&mut Batches(&mut self.pending));
+            ring.rang.store(false, Relaxed);
+            self.shared.counters.held.fetch_add(rows, Relaxed);
+            took += rows;
+            for t in 0..TABLES.len() {
+                if self.pending[t].data.len().max(self.pending[t].json.len()) >= batch_bytes {
+                    self.seal(t);
+                }
+            }
+        }
+        took
+    }
+
+    /// Appends a row that came through the queue to its table's batch.
+    fn take(&mut self, table: usize, data: &[u8], json: &[u8]) {
         self.shared.counters.held.fetch_add(1, Relaxed);
         let p = &mut self.pending[table];
         p.rows += 1;
-        p.data.extend_from_slice(&data);
-        p.json.extend_from_slice(&json);
-        if !json.is_empty() {
-            p.json.push(b'\n');
-        }
-        if data.capacity() > 0 && data.capacity() <= 64 << 10 {
-            let _ = self.shared.buffers.push(data);
+        p.since.get_or_insert_with(Instant::now);
+        p.data.extend_from_slice(data);
+        p.json.extend_from_slice(json);
+        if p.data.len().max(p.json.len()) >= self.shared.config.batch_bytes {
+            self.seal(table);
         }
     }
 
@@ -538,14 +762,15 @@ impl<'a> Flusher<'a> {
                 .get()
                 .map(|s| s.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(","))
                 .unwrap_or_default();
-            let mut token_input = info.full.clone().into_bytes();
-            token_input.extend_from_slice(&p.data);
+            let mut token = xxhash_rust::xxh3::Xxh3::new();
+            token.update(info.full.as_bytes());
+            token.update(&p.data);
             let batch = Batch {
                 table: info.full.clone(),
                 columns,
                 rows: p.rows,
-                token: format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&token_input)),
-                data: p.data,
+                token: format!("{:032x}", token.digest128()),
+                data: p.data.into(),
             };
             self.deliver(t, batch);
         }
@@ -692,7 +917,7 @@ impl<'a> Flusher<'a> {
             batch.table, batch.columns
         );
         let client = &self.client;
-        let data = bytes::Bytes::copy_from_slice(&batch.data);
+        let data = batch.data.clone();
         let token = batch.token.clone();
         self.answered(async move {
             let mut insert = client
@@ -701,7 +926,13 @@ impl<'a> Flusher<'a> {
                 // On a cluster's Distributed tables, acknowledged means on the shards.
                 .with_setting("distributed_foreground_insert", "1")
                 .with_setting("insert_deduplication_token", token);
-            insert.send(data).await?;
+            // In pieces, so the server parses one while the next is compressed and sent (the
+            // server reads the body as one stream: a row may span two pieces).
+            for at in (0..data.len()).step_by(SEND_CHUNK) {
+                insert
+                    .send(data.slice(at..(at + SEND_CHUNK).min(data.len())))
+                    .await?;
+            }
             insert.end().await
         })
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use clickhouse::Client;
 use seqch_rows::Turn;
 use seqch_writer::schema::{self, Databases};
-use seqch_writer::{Mode, Writer, WriterConfig};
+use seqch_writer::{Mode, PushError, Writer, WriterConfig};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(seqch_testkit::unique_name(name));
@@ -293,10 +293,7 @@ fn file_mode_writes_one_json_object_per_row() {
     assert_eq!(rows[2]["input_tokens"], 2);
     assert_eq!(rows[2]["ts_ms"], 1_794_873_600_002u64);
     assert!(w.close(Duration::from_secs(5)));
-    assert_eq!(
-        w.push(&turn(9, "late")),
-        Err(seqch_writer::PushError::Closed)
-    );
+    assert_eq!(w.push(&turn(9, "late")), Err(PushError::Closed));
 }
 
 /// A server that accepts connections and never answers cannot hold the writer: each request
@@ -324,4 +321,44 @@ fn a_hanging_server_times_out_into_the_spool() {
     assert!(writer.close(Duration::from_secs(20)));
     let stats = writer.stats();
     assert_eq!((stats.spooled, stats.inserted), (100, 0), "{stats:?}");
+}
+
+#[test]
+fn a_full_ring_and_queue_refuse_and_count_without_losing_the_rest() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let dir = tmp("full");
+    let writer = Writer::new(WriterConfig {
+        request_timeout: Duration::from_millis(500),
+        batch_rows: 1,
+        ring_bytes: 4096,
+        queue_capacity: 10,
+        ..config(&url, &Databases::default(), &dir)
+    })
+    .unwrap();
+    let ids: Vec<String> = (0..500u64).map(|i| format!("f{i}")).collect();
+    writer.push(&turn(0, &ids[0])).unwrap();
+    // The flusher is now waiting on the silent server, so nothing leaves the ring or the queue.
+    std::thread::sleep(Duration::from_millis(200));
+    let mut full = 0;
+    for (i, id) in ids.iter().enumerate().skip(1) {
+        match writer.push(&turn(i as u64, id)) {
+            Ok(()) => {}
+            Err(PushError::Full) => full += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    // A 4 KiB ring holds a few dozen of these rows, the queue ten more.
+    assert!((400..490).contains(&full), "{full} refused");
+    assert!(writer.close(Duration::from_secs(20)));
+    let stats = writer.stats();
+    assert_eq!(
+        (stats.pushed, stats.refused, stats.spooled + stats.refused),
+        (500, full, 500),
+        "{stats:?}"
+    );
 }
