@@ -92,9 +92,10 @@ fn through_c_abi(
             cache_write_1h_tokens: 0,
             project_path: s(t.project_path),
         };
-        // A full queue refuses: a producer that must not lose rows retries.
+        // A full queue refuses: a producer that must not lose rows retries after a pause (as
+        // `seqch-tail` does), rather than spinning on a core the server needs.
         while unsafe { seq_ch_try_push_turn(w, &row) } == SEQ_CH_REFUSED_FULL {
-            std::thread::yield_now();
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
     assert_eq!(unsafe { seq_ch_flush_wait(w, 600_000) }, SEQ_CH_OK);

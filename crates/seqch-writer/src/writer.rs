@@ -556,6 +556,18 @@ struct Pending {
     since: Option<Instant>,
 }
 
+/// Moves what the producers' rings hold into the batches. Returns the rows taken.
+fn collect(shared: &Shared, pending: &mut [Pending]) -> u64 {
+    let mut took = 0;
+    for ring in shared.live_rings() {
+        let rows = ring.drain(&mut Batches(pending));
+        ring.rang.store(false, Relaxed);
+        shared.counters.held.fetch_add(rows, Relaxed);
+        took += rows;
+    }
+    took
+}
+
 /// The batches being filled, as the place rings drain into.
 struct Batches<'a>(&'a mut [Pending]);
 
@@ -584,6 +596,8 @@ struct Flusher<'a> {
     validated: Vec<bool>,
     backoff: Duration,
     next_retry: Instant,
+    /// When the last batch was sent (or spooled).
+    last_sealed: Option<Instant>,
 }
 
 impl<'a> Flusher<'a> {
@@ -603,6 +617,7 @@ impl<'a> Flusher<'a> {
             validated: vec![false; TABLES.len()],
             backoff: Duration::from_millis(100),
             next_retry: Instant::now(),
+            last_sealed: None,
         }
     }
 
@@ -616,10 +631,13 @@ impl<'a> Flusher<'a> {
             if took > 0 {
                 last_row = now;
             }
-            // A batch is full at batch_rows, unless rows are still coming (a backfill): then
-            // it grows up to batch_bytes or flush_interval, so a burst costs few INSERTs (each
-            // one is a part on the server) instead of many small ones.
-            let batch_rows = if now < last_row + POLL {
+            // A batch is full at batch_rows, unless rows are still coming while batches are
+            // being sent (a backfill): then it grows up to batch_bytes or flush_interval, so a
+            // burst costs few INSERTs (each one is a part on the server) instead of many small
+            // ones. The first batch of a burst goes at batch_rows, so the server starts at once;
+            // the next ones grow while it works.
+            let sending = self.last_sealed.is_some_and(|t| now < t + interval);
+            let batch_rows = if sending && now < last_row + POLL {
                 u64::MAX
             } else {
                 self.shared.config.batch_rows as u64
@@ -677,8 +695,10 @@ impl<'a> Flusher<'a> {
                             self.take(table, &data, &json);
                         }
                     }
-                    while self.drain_rings() > 0 {}
-                    self.seal_all();
+                    // Sending may take in rows pushed meanwhile: seal until none is held.
+                    while self.drain_rings() > 0 || self.pending.iter().any(|p| p.rows > 0) {
+                        self.seal_all();
+                    }
                     self.replay();
                     let _ = ack.send(());
                     return;
@@ -695,17 +715,11 @@ impl<'a> Flusher<'a> {
     /// Moves what the producers' rings hold into the batches, sealing a batch that reaches
     /// batch_bytes. Returns the rows taken.
     fn drain_rings(&mut self) -> u64 {
-        let batch_bytes = self.shared.config.batch_bytes;
-        let mut took = 0;
-        for ring in self.shared.live_rings() {
-            let rows = ring.drain(&mut Batches(&mut self.pending));
-            ring.rang.store(false, Relaxed);
-            self.shared.counters.held.fetch_add(rows, Relaxed);
-            took += rows;
-            for t in 0..TABLES.len() {
-                if self.pending[t].data.len().max(self.pending[t].json.len()) >= batch_bytes {
-                    self.seal(t);
-                }
+        let took = collect(self.shared, &mut self.pending);
+        for t in 0..TABLES.len() {
+            let p = &self.pending[t];
+            if p.data.len().max(p.json.len()) >= self.shared.config.batch_bytes {
+                self.seal(t);
             }
         }
         took
@@ -782,6 +796,7 @@ impl<'a> Flusher<'a> {
         c.last_flush_rows.store(rows, Relaxed);
         // Delivered (inserted, spooled, filed or counted as refused): no longer held.
         c.held.fetch_sub(rows, Relaxed);
+        self.last_sealed = Some(Instant::now());
     }
 
     /// Appends to the table's file, opened per batch so that a file renamed or removed by
@@ -916,16 +931,15 @@ impl<'a> Flusher<'a> {
             "INSERT INTO {} ({}) FORMAT RowBinary",
             batch.table, batch.columns
         );
-        let client = &self.client;
+        let mut insert = self
+            .client
+            .insert_formatted_with(sql)
+            .with_setting("async_insert", "0")
+            // On a cluster's Distributed tables, acknowledged means on the shards.
+            .with_setting("distributed_foreground_insert", "1")
+            .with_setting("insert_deduplication_token", batch.token.clone());
         let data = batch.data.clone();
-        let token = batch.token.clone();
         self.answered(async move {
-            let mut insert = client
-                .insert_formatted_with(sql)
-                .with_setting("async_insert", "0")
-                // On a cluster's Distributed tables, acknowledged means on the shards.
-                .with_setting("distributed_foreground_insert", "1")
-                .with_setting("insert_deduplication_token", token);
             // In pieces, so the server parses one while the next is compressed and sent (the
             // server reads the body as one stream: a row may span two pieces).
             for at in (0..data.len()).step_by(SEND_CHUNK) {
@@ -940,15 +954,34 @@ impl<'a> Flusher<'a> {
     /// Runs a request to the server, giving up after the configured timeout: a server that
     /// accepts the connection and then hangs is treated like one that is down. (A timed-out
     /// insert the server did apply is deduplicated on retry by its token.)
+    ///
+    /// Meanwhile the rings are drained every poll into the batches (up to twice batch_bytes
+    /// held), so producers keep their rings' room while the server works, and the next batch
+    /// is ready when this request ends.
     fn answered<T>(
-        &self,
+        &mut self,
         request: impl Future<Output = Result<T, clickhouse::error::Error>>,
     ) -> Result<T, Failure> {
         let limit = self.shared.config.request_timeout;
-        match self
-            .runtime
-            .block_on(async { tokio::time::timeout(limit, request).await })
-        {
+        let (shared, pending) = (self.shared, &mut self.pending);
+        let answer = self.runtime.block_on(async {
+            let request = tokio::time::timeout(limit, request);
+            tokio::pin!(request);
+            let mut poll = tokio::time::interval(POLL);
+            poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    answer = &mut request => return answer,
+                    _ = poll.tick() => {
+                        let held: usize = pending.iter().map(|p| p.data.len().max(p.json.len())).sum();
+                        if held < 2 * shared.config.batch_bytes {
+                            collect(shared, pending);
+                        }
+                    }
+                }
+            }
+        });
+        match answer {
             Ok(answer) => answer.map_err(classify),
             Err(_) => Err(Failure::Transient(format!(
                 "no answer from the server within {limit:?}"
