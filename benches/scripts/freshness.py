@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # Freshness: how long from appending a line to a watched file until its row is queryable.
 # U=<ClickHouse URL> python3 benches/scripts/freshness.py  (after cargo build --release -p seqch-tail)
+# N=<appends> (default 100, so that p99 is a measured value, not the maximum of a few).
 import json, os, subprocess, sys, time, urllib.request
 U = os.environ["U"]; P = "fr%d" % os.getpid(); home = "/tmp/freshhome"; state = "/tmp/freshstate"
 subprocess.run(["rm", "-rf", home, state]); os.makedirs(home + "/claude/projects/p"); os.makedirs(home + "/codex/sessions")
@@ -13,8 +14,9 @@ d = subprocess.Popen([os.path.join(os.path.dirname(__file__), "../../target/rele
 time.sleep(1.0)
 f = open(home + "/claude/projects/p/s1.jsonl", "a")
 lat = []
-for i in range(20):
-    line = {"type": "assistant", "sessionId": "s1", "timestamp": "2026-11-24T07:00:%02d.000Z" % i, "requestId": "r%d" % i,
+n = int(os.environ.get("N", "100"))
+for i in range(n):
+    line = {"type": "assistant", "sessionId": "s1", "timestamp": "2026-11-24T07:%02d:%02d.000Z" % (i // 60, i % 60), "requestId": "r%d" % i,
             "message": {"id": "m%d" % i, "model": "claude-opus-4-6", "stop_reason": "end_turn", "content": [],
                         "usage": {"input_tokens": 10, "output_tokens": 5}}}
     t0 = time.time()
@@ -26,4 +28,5 @@ for i in range(20):
     time.sleep(0.2)
 d.terminate(); d.wait()
 lat.sort()
-print("append -> queryable over 20 appends: p50 %.3f s, p95 %.3f s, max %.3f s" % (lat[10], lat[18], lat[-1]))
+at = lambda q: lat[min(int(n * q), n - 1)]
+print("append -> queryable over %d appends: p50 %.3f s, p95 %.3f s, p99 %.3f s, max %.3f s" % (n, at(0.5), at(0.95), at(0.99), lat[-1]))

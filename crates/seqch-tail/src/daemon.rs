@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Args;
 use seqch_parse::sources::{self, LogFile};
-use seqch_parse::{Agent, FileId, NullSink, Parser, Prices, Sink, Summary};
+use seqch_parse::{Agent, FileId, MAX_LINE_BYTES, NullSink, Parser, Prices, Sink, Summary};
 use seqch_rows::{RateLimit, Session, ToolCall, Turn};
 use seqch_writer::schema::Databases;
 use seqch_writer::{Mode, PushError, Writer, WriterConfig};
@@ -351,18 +351,76 @@ fn is_zst(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "zst")
 }
 
-/// Reads `[from, to)` of a file (whole, decompressed, for `.zst`).
-fn read_range(path: &Path, from: u64, to: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+/// The most of a file read at a time: memory stays bounded whatever a file's size (a longer
+/// line is read whole, up to the parser's limit).
+const READ_CHUNK: usize = 8 << 20;
+
+/// Feeds a file's lines in `[from, to)` to the parser in pieces of at most [`READ_CHUNK`] (a
+/// `.zst` file whole, decompressed). Returns the bytes fed: up to the end of the last complete
+/// line, so the rest is read again, completed, next time.
+fn feed_range(
+    parser: &mut Parser,
+    id: FileId,
+    path: &Path,
+    (from, to): (u64, u64),
+    buf: &mut Vec<u8>,
+    sink: &mut dyn Sink,
+) -> std::io::Result<u64> {
     buf.clear();
     if is_zst(path) {
         let all = sources::read_log(path)?;
         buf.extend_from_slice(&all[(from as usize).min(all.len())..]);
-        return Ok(());
+        return Ok(parser.feed(id, from, buf, sink) as u64);
     }
     let mut f = std::fs::File::open(path)?;
-    f.seek(SeekFrom::Start(from))?;
-    f.take(to.saturating_sub(from)).read_to_end(buf)?;
-    Ok(())
+    let (mut at, mut chunk) = (from, READ_CHUNK as u64);
+    while at < to {
+        let end = to.min(at + chunk);
+        buf.clear();
+        let read = f
+            .seek(SeekFrom::Start(at))
+            .and_then(|_| (&mut f).take(end - at).read_to_end(buf));
+        match read {
+            // What was fed stays fed: its rows are on their way.
+            Err(_) if at > from => break,
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        if buf.is_empty() {
+            break; // shrank meanwhile: the next pass sees it
+        }
+        let used = parser.feed(id, at, buf, sink) as u64;
+        if used == 0 {
+            if end == to || chunk > MAX_LINE_BYTES as u64 {
+                break; // an incomplete last line (or a broken writer's endless one)
+            }
+            chunk *= 2; // a line longer than the piece: read it whole
+            continue;
+        }
+        at += used;
+        chunk = READ_CHUNK as u64;
+    }
+    Ok(at - from)
+}
+
+/// Just past the last complete line of a file's first `len` bytes, reading only its end.
+fn last_line_end(path: &Path, len: u64) -> std::io::Result<u64> {
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = Vec::new();
+    let mut window = READ_CHUNK as u64;
+    loop {
+        let from = len.saturating_sub(window);
+        buf.clear();
+        f.seek(SeekFrom::Start(from))?;
+        (&mut f).take(len - from).read_to_end(&mut buf)?;
+        if let Some(i) = memchr::memrchr(b'\n', &buf) {
+            return Ok(from + i as u64 + 1);
+        }
+        if from == 0 {
+            return Ok(0);
+        }
+        window *= 2;
+    }
 }
 
 impl Tailer {
@@ -396,23 +454,20 @@ impl Tailer {
             let start = match checkpoints.files.get(&f.path) {
                 Some(c) if c.identity.same_file(&identity) && c.offset <= len => c.offset,
                 _ if prime_to_end && zst => len,
-                _ if prime_to_end => {
-                    let mut all = Vec::new();
-                    let _ = read_range(&f.path, 0, len, &mut all);
-                    memchr::memrchr(b'\n', &all).map_or(0, |i| i as u64 + 1)
-                }
+                _ if prime_to_end => last_line_end(&f.path, len).unwrap_or(0),
                 _ => 0,
             };
-            if start > 0
-                && read_range(
+            if start > 0 {
+                // Re-derives the parser's state (dedup, open calls) from the lines before it.
+                let range = (0, if zst { u64::MAX } else { start });
+                let _ = feed_range(
+                    &mut self.parser,
+                    id,
                     &f.path,
-                    0,
-                    if zst { u64::MAX } else { start },
+                    range,
                     &mut self.buf,
-                )
-                .is_ok()
-            {
-                self.parser.feed(id, 0, &mut self.buf, &mut NullSink);
+                    &mut NullSink,
+                );
             }
             if len > start {
                 unread = (unread.0 + (len - start), unread.1 + 1);
@@ -461,10 +516,14 @@ impl Tailer {
                 t.offset = 0;
             }
             t.identity = identity;
-            if len <= t.offset || read_range(path, t.offset, len, &mut self.buf).is_err() {
+            if len <= t.offset {
                 continue;
             }
-            let used = self.parser.feed(t.id, t.offset, &mut self.buf, sink) as u64;
+            let range = (t.offset, len);
+            let Ok(used) = feed_range(&mut self.parser, t.id, path, range, &mut self.buf, sink)
+            else {
+                continue;
+            };
             t.offset = if is_zst(path) { len } else { t.offset + used };
             fed += used;
             progress(used);

@@ -484,3 +484,35 @@ async fn files_come_and_go_while_the_server_restarts() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A file larger than one read (8 MiB), with a line larger than one read in its middle: read in
+/// pieces, it gives exactly what reading it whole gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_and_a_line_larger_than_a_read_are_read_in_pieces() {
+    let Some((url, prefix, dir)) = setup().await else {
+        return;
+    };
+    let home = dir.join("home");
+    let project = home.join("claude/projects/big");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(home.join("codex/sessions")).unwrap();
+    let long = format!(
+        r#"{{"type":"user","timestamp":"2026-11-20T11:00:00.000Z","sessionId":"a","cwd":"/w/a","uuid":"long","message":{{"role":"user","content":"{}"}}}}"#,
+        "x".repeat(10 << 20)
+    );
+    let text = [
+        claude_session("a", 6000),
+        long + "\n",
+        claude_session("b", 6000),
+    ]
+    .concat();
+    assert!(text.len() > 2 * (8 << 20));
+    std::fs::write(project.join("s.jsonl"), text).unwrap();
+    let want = offline(&home);
+    assert_eq!(want.0, 12_000);
+    let status = daemon(&url, &prefix, &home, &dir.join("state"), &["--once"])
+        .status()
+        .expect("one pass");
+    assert!(status.success());
+    assert_eq!(in_clickhouse(&url, &prefix).await, want);
+}
