@@ -9,18 +9,24 @@
 //! hold what one clean pass would have written.
 //!
 //! # Measured (2026-11-24, 2 cores, release build, local ClickHouse 26.9)
-//! - Backfill of a generated 1 GB corpus (`cargo run --release -p seqch-bench -- gen --mb 1024
-//!   --out /tmp/corpus1g`: 499 files, 1,074 MB, 691 MB Claude + 336 MB Codex; 288,911 rows)
-//!   into ClickHouse with `run --once`: 2.39–2.94 s wall (365–450 MB/s), 86 MB RSS. In the
-//!   same run: `cat` of the files 0.15 s (page cache warm); ccusage 20.0.24 `daily --json
-//!   --offline` with both agents' directories 1.89–2.37 s, 170 MB RSS; `seqch-tail summary
-//!   --json` (parse only, no writes) 1.73 s. Goals not met: ≥ 2× faster than ccusage (today
-//!   0.8–1×, while also parsing every tool call and writing 289k rows) and within 3× of `cat`
-//!   (about 16×). Earlier, on a 211 MB corpus: 0.60 s against ccusage's 0.57–0.78 s.
-//! - Freshness (`U=… python3 benches/scripts/freshness.py`): append → queryable over 20 appends,
-//!   p50 0.435 s, p95 0.555 s, max 0.556 s (goal: 1 s at p99).
-//! - Idle cost (`python3 benches/scripts/idle.py`): 10,000 tracked idle files, 2.0 % of one
-//!   core, 24 MB RSS (file events mark what to read; all files are checked every 3 s).
+//! - Backfill, `U=… CORPUS=/tmp/corpus1g python3 benches/scripts/backfill.py` (a corpus from
+//!   `seqch-bench gen --mb 1024`: 499 files, 1,074 MB, 691 MB Claude + 336 MB Codex), best of
+//!   three, page cache warm, all in one run: `cat` of the files 0.18 s; `run --once` into
+//!   ClickHouse 2.10 s (510 MB/s; 288,911 rows; 86 MB RSS); `summary --json` (parse only)
+//!   1.87 s; ccusage 20.0.24 `daily --json --offline` 1.82 s. An earlier run of the same
+//!   script: 0.20 / 2.07 / 1.77 / 1.95 s. Goals not met: ≥ 2× faster than ccusage (today
+//!   0.87–0.94×, while also parsing every tool call and writing 289k rows) and within 3× of
+//!   `cat` (about 11×). Parsing is the bound: one core, half of it simd-json's tape. Parsing
+//!   each piece's JSON on a second thread while the first applied the lines in order gave the
+//!   same rows but no gain on 2 cores (1.73–1.87 s against 1.78–2.13 s for `summary`), so it
+//!   was not kept.
+//! - Freshness (`U=… python3 benches/scripts/freshness.py`): append → queryable over 100
+//!   appends, p50 0.527 s, p95 0.544 s, p99 0.549 s (goal: 1 s at p99); the grace period
+//!   (300 ms) and the writer's flush interval (200 ms) are most of it.
+//! - Idle cost (`python3 benches/scripts/idle.py`): 10,000 tracked idle files, 1.7 % of one
+//!   core, 22.6 MB RSS (file events mark what to read; all files are checked every 3 s).
+//! - Memory: a file is read at most 8 MiB at a time (a longer line whole), so RSS does not
+//!   grow with a file's size.
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};
