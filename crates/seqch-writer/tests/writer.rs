@@ -296,16 +296,22 @@ fn file_mode_writes_one_json_object_per_row() {
     assert_eq!(w.push(&turn(9, "late")), Err(PushError::Closed));
 }
 
-/// A server that accepts connections and never answers cannot hold the writer: each request
-/// gives up after `request_timeout`, the rows go to the spool, and `close` returns.
-#[test]
-fn a_hanging_server_times_out_into_the_spool() {
+/// The URL of a server that accepts connections and never answers.
+fn silent_server() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
         let held: Vec<_> = listener.incoming().collect();
         drop(held);
     });
+    url
+}
+
+/// A server that accepts connections and never answers cannot hold the writer: each request
+/// gives up after `request_timeout`, the rows go to the spool, and `close` returns.
+#[test]
+fn a_hanging_server_times_out_into_the_spool() {
+    let url = silent_server();
     let dir = tmp("hang");
     let writer = Writer::new(WriterConfig {
         request_timeout: Duration::from_millis(300),
@@ -323,14 +329,11 @@ fn a_hanging_server_times_out_into_the_spool() {
     assert_eq!((stats.spooled, stats.inserted), (100, 0), "{stats:?}");
 }
 
+/// With the flusher held by a silent server, a push finds its ring and then the queue full: it
+/// is refused at once and counted, and every row taken is spooled.
 #[test]
 fn a_full_ring_and_queue_refuse_and_count_without_losing_the_rest() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let held: Vec<_> = listener.incoming().collect();
-        drop(held);
-    });
+    let url = silent_server();
     let dir = tmp("full");
     let writer = Writer::new(WriterConfig {
         request_timeout: Duration::from_millis(500),
