@@ -137,13 +137,12 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
     let dir = std::env::temp_dir().join(format!("seqch-e2e-bench-{}", std::process::id()));
-    let private;
-    let url = match std::env::var("SEQCH_BENCH_URL") {
-        Ok(url) => url,
-        Err(_) => {
-            private = seqch_testkit::PrivateServer::start(&dir.join("server"));
-            private.url.clone()
-        }
+    let private = std::env::var("SEQCH_BENCH_URL")
+        .is_err()
+        .then(|| seqch_testkit::PrivateServer::start(&dir.join("server")));
+    let url = match &private {
+        Some(server) => server.url.clone(),
+        None => std::env::var("SEQCH_BENCH_URL").expect("checked above"),
     };
     let client = clickhouse::Client::default()
         .with_url(&url)
@@ -181,5 +180,7 @@ async fn main() {
         rate(best_bare),
         rate(best_abi) / rate(best_bare)
     );
+    // Stopped while its directory (with its pid) is still there.
+    drop(private);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -539,6 +539,11 @@ impl Parser {
         }
     }
 
+    /// Notes a line longer than [`MAX_LINE_BYTES`] that the caller skipped unread.
+    pub fn oversized_line(&mut self) {
+        self.skipped.add(SkipReason::Oversized);
+    }
+
     /// Notes that a one-shot pass ended with `n` bytes of an incomplete last line.
     pub fn incomplete_tail(&mut self, n: usize) {
         if n > 0 {

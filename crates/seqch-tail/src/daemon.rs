@@ -284,6 +284,9 @@ struct Rows<'a> {
     /// Set while stopping: a full queue is then given up on (and checkpoints stay put).
     stop: &'a AtomicBool,
     gave_up: bool,
+    /// Pushes refused as `Full` and retried: the writer counts each as refused, but none of
+    /// them lost a row.
+    retried_full: &'a mut u64,
 }
 
 impl Rows<'_> {
@@ -292,6 +295,7 @@ impl Rows<'_> {
             match self.writer.push(row) {
                 Ok(()) => return,
                 Err(PushError::Full) if !self.stop.load(Ordering::Relaxed) => {
+                    *self.retried_full += 1;
                     std::thread::sleep(Duration::from_millis(2))
                 }
                 Err(e) => {
@@ -397,16 +401,52 @@ fn feed_range(
         }
         let used = parser.feed(id, at, buf, sink) as u64;
         if used == 0 {
-            if end == to || chunk > MAX_LINE_BYTES as u64 {
-                break; // an incomplete last line (or a broken writer's endless one)
+            if end == to {
+                break; // an incomplete last line: the rest comes later
             }
-            chunk *= 2; // a line longer than the piece: read it whole
+            if chunk > MAX_LINE_BYTES as u64 {
+                // Longer than the parser takes: skipped, without holding it whole.
+                match next_line_start(&mut f, end, to, buf)? {
+                    Some(next) => {
+                        parser.oversized_line();
+                        at = next;
+                        chunk = READ_CHUNK as u64;
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+            // A line longer than the piece: read it whole.
+            chunk = (chunk * 2).min(MAX_LINE_BYTES as u64 + 1);
             continue;
         }
         at += used;
         chunk = READ_CHUNK as u64;
     }
     Ok(at - from)
+}
+
+/// Just past the next `\n` at or after `from` (before `to`), reading a piece at a time.
+fn next_line_start(
+    f: &mut std::fs::File,
+    mut from: u64,
+    to: u64,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<u64>> {
+    while from < to {
+        buf.clear();
+        f.seek(SeekFrom::Start(from))?;
+        f.take((to - from).min(READ_CHUNK as u64))
+            .read_to_end(buf)?;
+        if buf.is_empty() {
+            break;
+        }
+        if let Some(i) = memchr::memchr(b'\n', buf) {
+            return Ok(Some(from + i as u64 + 1));
+        }
+        from += buf.len() as u64;
+    }
+    Ok(None)
 }
 
 /// Just past the last complete line of a file's first `len` bytes, reading only its end.
@@ -737,6 +777,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         (Instant::now(), Instant::now(), Instant::now());
     let (mut quiet_flushed, mut dirty) = (false, true);
     let refused_at_start = writer.stats().refused;
+    let mut retried_full = 0;
     let mut lost = false;
     loop {
         if reload.swap(false, Ordering::Relaxed) {
@@ -777,6 +818,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
             handoffs: handoffs.as_mut(),
             stop: &stop,
             gave_up: false,
+            retried_full: &mut retried_full,
         };
         let full = args.once || last_full.elapsed() >= full_every;
         let fed = match backfill.as_mut() {
@@ -810,7 +852,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
             // Checkpoints only move once every row so far is inserted or spooled, and never
             // past a row that was refused: after a loss they stay put, and a restart re-reads
             // from the last good one.
-            lost |= writer.stats().refused > refused_at_start;
+            lost |= writer.stats().refused > refused_at_start + retried_full;
             if lost {
                 tracing::error!(
                     "rows were refused (spool or disk full?); checkpoints stay put until a restart"

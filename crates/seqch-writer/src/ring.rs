@@ -245,6 +245,10 @@ impl Producer {
         p.tail.swap(tail + len, Ordering::SeqCst);
         p.written
             .store(p.written.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        // Judged on a fresh look at `head` (the cached one may be from before the last drain).
+        if tail + len - *seen > r.size() / 2 {
+            *seen = r.reader_side.head.load(Ordering::Acquire);
+        }
         if tail + len - *seen > r.size() / 2 {
             Written::HalfFull
         } else {
@@ -321,6 +325,17 @@ mod tests {
             p.write(0, &mut record(&[1; 1500]), b""),
             Written::HalfFull
         ));
+    }
+
+    #[test]
+    fn half_full_is_judged_after_the_last_drain() {
+        let ring = Arc::new(Ring::new(4096));
+        let mut p = Producer::new(ring.clone());
+        let mut write = |n: usize| p.write(0, &mut record(&vec![1; n]), b"");
+        assert!(matches!(write(1500), Written::Ok));
+        assert!(matches!(write(1500), Written::HalfFull));
+        drain_all(&ring);
+        assert!(matches!(write(100), Written::Ok));
     }
 
     #[test]

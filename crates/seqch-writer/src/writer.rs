@@ -200,7 +200,11 @@ impl Shared {
         let mut rings = self.rings_locked();
         rings.retain(|r| {
             // Only this list holds it: its thread is gone and nobody can write to it again.
-            let ended = Arc::strong_count(r) == 1 && r.is_empty();
+            // (The fence makes that thread's last writes visible: the count is read relaxed.)
+            let ended = Arc::strong_count(r) == 1 && {
+                std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+                r.is_empty()
+            };
             if ended {
                 self.counters.pushed.fetch_add(r.pushed(), Relaxed);
             }
@@ -473,9 +477,21 @@ impl Writer {
         if done && let Some(t) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = t.join();
         }
-        // Threads drop their rings of this writer at their next push (or when they end).
-        for ring in self.shared.rings_locked().iter() {
-            ring.retired.store(true, Relaxed);
+        // Threads drop their rings of this writer at their next push (or when they end). A
+        // push that raced the close into a ring or the queue after the flusher's last look is
+        // lost with the writer: counted as refused, not left pending.
+        if done {
+            let c = &self.shared.counters;
+            for ring in self.shared.rings_locked().iter() {
+                ring.retired.store(true, Relaxed);
+                c.refused.fetch_add(ring.depth(), Relaxed);
+            }
+            let queued = self
+                .rx
+                .try_iter()
+                .filter(|m| matches!(m, Msg::Row { .. }))
+                .count();
+            c.refused.fetch_add(queued as u64, Relaxed);
         }
         done
     }
@@ -598,6 +614,8 @@ struct Flusher<'a> {
     next_retry: Instant,
     /// When the last batch was sent (or spooled).
     last_sealed: Option<Instant>,
+    /// Closing: requests no longer take in rows while they run.
+    closing: bool,
 }
 
 impl<'a> Flusher<'a> {
@@ -618,6 +636,7 @@ impl<'a> Flusher<'a> {
             backoff: Duration::from_millis(100),
             next_retry: Instant::now(),
             last_sealed: None,
+            closing: false,
         }
     }
 
@@ -683,7 +702,9 @@ impl<'a> Flusher<'a> {
                 }
                 Ok(Msg::Wake) => empty_polls = 0,
                 Ok(Msg::Flush(ack)) => {
-                    while self.drain_rings() > 0 {}
+                    // One pass takes every row pushed before the flush was asked for (its
+                    // request came after them); more passes could chase a busy producer forever.
+                    self.drain_rings();
                     self.seal_all();
                     self.replay();
                     let _ = ack.send(());
@@ -695,10 +716,11 @@ impl<'a> Flusher<'a> {
                             self.take(table, &data, &json);
                         }
                     }
-                    // Sending may take in rows pushed meanwhile: seal until none is held.
-                    while self.drain_rings() > 0 || self.pending.iter().any(|p| p.rows > 0) {
-                        self.seal_all();
-                    }
+                    // No more taking in while sending: a push that raced the close flag into a
+                    // ring is counted as refused by `close`, not dropped from a batch.
+                    self.closing = true;
+                    self.drain_rings();
+                    self.seal_all();
                     self.replay();
                     let _ = ack.send(());
                     return;
@@ -963,7 +985,7 @@ impl<'a> Flusher<'a> {
         request: impl Future<Output = Result<T, clickhouse::error::Error>>,
     ) -> Result<T, Failure> {
         let limit = self.shared.config.request_timeout;
-        let (shared, pending) = (self.shared, &mut self.pending);
+        let (shared, pending, closing) = (self.shared, &mut self.pending, self.closing);
         let answer = self.runtime.block_on(async {
             let request = tokio::time::timeout(limit, request);
             tokio::pin!(request);
@@ -974,7 +996,7 @@ impl<'a> Flusher<'a> {
                     answer = &mut request => return answer,
                     _ = poll.tick() => {
                         let held: usize = pending.iter().map(|p| p.data.len().max(p.json.len())).sum();
-                        if held < 2 * shared.config.batch_bytes {
+                        if !closing && held < 2 * shared.config.batch_bytes {
                             collect(shared, pending);
                         }
                     }
