@@ -5,11 +5,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use simd_json::prelude::*;
-use simd_json::tape::Value;
-
 use crate::json::{
-    BadField, Field, arr_field, bool_field, field, obj_field, str_field, u64_field, write_compact,
+    BadField, Field, TextSize, Value, arr_field, bool_field, field, obj_field, str_field,
+    u64_field, write_compact,
 };
 use crate::parser::{Agent, FileId, Shared, Sink, Skip, ToolValues, TurnValues, key_hash};
 use crate::pricing::{ClaudeUsage, DEFAULT_CLAUDE_CONTEXT};
@@ -222,29 +220,19 @@ fn check_user(message: Option<Value<'_, '_>>) -> Result<(), BadField> {
 
 /// Byte and line counts of a tool result's text (a string, or the `text` items of an array).
 pub(crate) fn measure_output(content: Option<Value<'_, '_>>) -> (u64, u64) {
-    let mut bytes = 0u64;
-    let mut newlines = 0u64;
-    let mut last = None;
-    let mut add = |s: &str| {
-        bytes += s.len() as u64;
-        newlines += memchr::memchr_iter(b'\n', s.as_bytes()).count() as u64;
-        if let Some(&b) = s.as_bytes().last() {
-            last = Some(b);
-        }
-    };
+    let mut size = TextSize::default();
     match content {
-        Some(c) if c.is_str() => add(c.as_str().unwrap_or("")),
+        Some(c) if c.is_str() => size.add(c.text_size().unwrap_or_default()),
         Some(c) => {
             for item in c.as_array().iter().flat_map(|a| a.iter()) {
-                if let Some(text) = item.get("text").and_then(|t| t.into_string()) {
-                    add(text);
+                if let Some(text) = item.get("text").and_then(|t| t.text_size()) {
+                    size.add(text);
                 }
             }
         }
         None => {}
     }
-    let lines = newlines + u64::from(bytes > 0 && last != Some(b'\n'));
-    (bytes, lines)
+    size.bytes_and_lines()
 }
 
 fn summarize(name: &str, input: Option<Value<'_, '_>>, scratch: &mut String, out: &mut String) {

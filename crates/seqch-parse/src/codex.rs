@@ -9,12 +9,10 @@ use std::rc::Rc;
 
 use memchr::memmem;
 use seqch_rows::RateLimit;
-use simd_json::prelude::*;
-use simd_json::tape::Value;
 
 use crate::json::{
-    BadField, JsonScratch, arr_field, f64_field, field, obj_field, str_field, u64_field,
-    write_compact,
+    BadField, JsonScratch, TextSize, Value, arr_field, f64_field, field, obj_field, str_field,
+    u64_field, write_compact,
 };
 use crate::parser::{Agent, FileId, Shared, Sink, Skip, Sym, ToolValues, TurnValues, key_hash};
 use crate::pricing::OpenAiUsage;
@@ -275,18 +273,25 @@ enum Outcome {
 }
 
 fn wall_time_ms(text: &str) -> Option<u64> {
-    let line = text.lines().find_map(|l| l.strip_prefix("Wall time: "))?;
+    let line = lines_after(text, "Wall time: ").next()?;
     let secs: f64 = line.strip_suffix(" seconds")?.trim().parse().ok()?;
     Some((secs * 1000.0).round() as u64)
 }
 
 fn exit_code_line(text: &str) -> Option<i64> {
-    text.lines().find_map(|l| {
-        l.strip_prefix("Process exited with code ")?
-            .trim()
-            .parse()
-            .ok()
-    })
+    lines_after(text, "Process exited with code ").find_map(|rest| rest.trim().parse().ok())
+}
+
+/// The rest of every line of `text` that starts with `prefix`, in order. Outputs run to hundreds
+/// of kilobytes, so the prefix is searched for (memmem) rather than every line tested.
+fn lines_after<'t>(text: &'t str, prefix: &'static str) -> impl Iterator<Item = &'t str> {
+    memchr::memmem::find_iter(text.as_bytes(), prefix.as_bytes())
+        .filter(|&at| at == 0 || text.as_bytes()[at - 1] == b'\n')
+        .map(move |at| {
+            let rest = &text[at + prefix.len()..];
+            let line = rest.split('\n').next().unwrap_or(rest);
+            line.strip_suffix('\r').unwrap_or(line)
+        })
 }
 
 /// COUNTING.md, Codex tool calls, `ok` rules 3–5 (rule 2, the JSON form, is handled first).
@@ -307,10 +312,7 @@ fn text_outcome(text: &str) -> Outcome {
             dur_ms,
         };
     }
-    if let Some(id) = text
-        .lines()
-        .find_map(|l| l.strip_prefix("Process running with session ID "))
-    {
+    if let Some(id) = lines_after(text, "Process running with session ID ").next() {
         return Outcome::Running {
             id: id.trim().to_owned(),
             dur_ms,
@@ -347,15 +349,6 @@ fn patch_paths(patch: &str, out: &mut String) {
     if out.is_empty() {
         out.push_str(patch);
     }
-}
-
-fn byte_measure(text: &str) -> (u64, u64) {
-    let bytes = text.len() as u64;
-    let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count() as u64;
-    (
-        bytes,
-        newlines + u64::from(bytes > 0 && !text.ends_with('\n')),
-    )
 }
 
 fn source_name(v: Value<'_, '_>, out: &mut String) {
@@ -613,7 +606,11 @@ impl Global {
                     let nanos = d.get("nanos").and_then(|x| x.as_u64()).unwrap_or(0);
                     secs.saturating_mul(1000).saturating_add(nanos / 1_000_000)
                 });
-                let output = str_field(p, "aggregated_output")?.map(byte_measure);
+                let output = match field(p, "aggregated_output") {
+                    Some(o) => Some(o.text_size().ok_or(BadField("aggregated_output"))?),
+                    None => None,
+                };
+                let output = output.map(TextSize::bytes_and_lines);
                 if let (Some(id), Some(code)) = (call_id, code) {
                     self.resolve(shared, f, key_hash(id), code == 0, dur, output, ts, sink);
                 }
@@ -1190,7 +1187,7 @@ impl Global {
         let outcome = self
             .json_outcome()
             .unwrap_or_else(|| text_outcome(&self.text));
-        let measured = byte_measure(&self.text);
+        let measured = TextSize::of(self.text.as_bytes()).bytes_and_lines();
         let exit = exit_code_line(&self.text);
         let call = f.calls.get_mut(&h).expect("present");
         call.output = Some(measured);

@@ -1,15 +1,31 @@
-//! One JSON line parsed into a reusable simd-json tape, and typed field access that tells a
-//! missing or `null` field (fine) from a field of the wrong JSON type (the line is skipped).
+//! One JSON line indexed on demand, and typed field access that tells a missing or `null` field
+//! (fine) from a field of the wrong JSON type (the line is skipped).
+//!
+//! Most bytes of a session log are string values seqch never reads whole: tool outputs, file
+//! contents, base64 images, encrypted reasoning. A full JSON parser (simd-json's tape included)
+//! decodes every one of them. The index here records where each value of a line is and decodes
+//! nothing: a string's closing quote is found with `memchr`, so a 400 KB tool output costs a
+//! scan at memory speed, not a copy. A string is unescaped only when it is read, in place in the
+//! line (its decoded form is never longer), once. Lengths and line counts of long texts are
+//! measured on the escaped bytes without decoding them ([`Value::text_measure`]).
+//!
+//! The whole line is checked as UTF-8 (simdutf8) and as JSON structure: brackets, separators,
+//! string termination, escape sequences, literals and number syntax. Unescaped control
+//! characters inside strings are tolerated. A lone UTF-16 surrogate (`\ud800`, which
+//! JavaScript's `JSON.stringify` writes for a split emoji) decodes to U+FFFD instead of failing
+//! the line.
 
-use simd_json::prelude::*;
-use simd_json::tape::{Array, Value};
-use simd_json::{Buffers, Tape};
+mod strings;
 
-/// Parse buffers kept across lines, so that parsing a line allocates nothing once they have
-/// grown to the largest line seen.
+use std::cell::Cell;
+use std::marker::PhantomData;
+
+/// The index of the current line, kept across lines, so that indexing a line allocates nothing
+/// once it has grown to the largest line seen.
+#[derive(Default)]
 pub(crate) struct JsonScratch {
-    buffers: Buffers,
-    tape: Option<Tape<'static>>,
+    nodes: Vec<Node>,
+    open: Vec<u32>,
 }
 
 /// Why a line could not be parsed.
@@ -18,34 +34,525 @@ pub(crate) enum ParseFailure {
     Malformed,
 }
 
-impl Default for JsonScratch {
-    fn default() -> Self {
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Object,
+    Array,
+    Str,
+    /// A string whose raw bytes still hold escape sequences.
+    EscapedStr,
+    Number,
+    True,
+    False,
+    Null,
+}
+
+/// One value of the line. Objects hold their keys as `Str` nodes, each followed by its value.
+#[derive(Debug)]
+struct Node {
+    kind: Cell<Kind>,
+    /// Containers: number of elements (members for objects). Scalars: first byte.
+    a: Cell<u32>,
+    /// Containers: index of the first node after the container. Scalars: end byte (exclusive),
+    /// which moves down when a string is unescaped in place.
+    b: Cell<u32>,
+}
+
+impl Node {
+    fn new(kind: Kind, a: usize, b: usize) -> Self {
         Self {
-            buffers: Buffers::new(64 * 1024),
-            tape: Some(Tape(Vec::new())),
+            kind: Cell::new(kind),
+            a: Cell::new(a as u32),
+            b: Cell::new(b as u32),
         }
     }
 }
 
 impl JsonScratch {
-    /// Parses `line` in place (simd-json unescapes strings into it) and hands its root value to
-    /// `f`. Strings borrowed from the value live as long as `line`.
+    /// Indexes `line` and hands its root value to `f`. Strings borrowed from the value live as
+    /// long as `line`.
     pub(crate) fn with_line<'a, R>(
         &mut self,
         line: &'a mut [u8],
         f: impl FnOnce(Value<'_, 'a>) -> R,
     ) -> Result<R, ParseFailure> {
-        let mut tape: Tape<'a> = self.tape.take().unwrap_or_else(|| Tape(Vec::new())).reset();
-        let parsed = simd_json::fill_tape(line, &mut self.buffers, &mut tape);
-        let out = match parsed {
-            Ok(()) => Ok(f(tape.as_value())),
-            Err(e) => Err(match e.error() {
-                simd_json::ErrorType::InvalidUtf8 => ParseFailure::InvalidUtf8,
-                _ => ParseFailure::Malformed,
-            }),
-        };
-        self.tape = Some(tape.reset());
-        out
+        if simdutf8::basic::from_utf8(line).is_err() {
+            return Err(ParseFailure::InvalidUtf8);
+        }
+        if line.len() > u32::MAX as usize || self.index(line).is_none() {
+            return Err(ParseFailure::Malformed);
+        }
+        Ok(f(Value {
+            nodes: &self.nodes,
+            line: line.as_mut_ptr(),
+            at: 0,
+            _line: PhantomData,
+        }))
+    }
+
+    fn index(&mut self, s: &[u8]) -> Option<()> {
+        let nodes = &mut self.nodes;
+        let open = &mut self.open;
+        nodes.clear();
+        open.clear();
+        let mut i = skip_ws(s, 0);
+        'value: loop {
+            match *s.get(i)? {
+                b'{' => {
+                    open.push(nodes.len() as u32);
+                    nodes.push(Node::new(Kind::Object, 0, 0));
+                    i = skip_ws(s, i + 1);
+                    if s.get(i) == Some(&b'}') {
+                        i += 1;
+                        close(nodes, open);
+                    } else {
+                        i = key(s, i, nodes)?;
+                        continue 'value;
+                    }
+                }
+                b'[' => {
+                    open.push(nodes.len() as u32);
+                    nodes.push(Node::new(Kind::Array, 0, 0));
+                    i = skip_ws(s, i + 1);
+                    if s.get(i) == Some(&b']') {
+                        i += 1;
+                        close(nodes, open);
+                    } else {
+                        continue 'value;
+                    }
+                }
+                b'"' => i = string(s, i + 1, nodes)?,
+                b't' => i = literal(s, i, b"true", Kind::True, nodes)?,
+                b'f' => i = literal(s, i, b"false", Kind::False, nodes)?,
+                b'n' => i = literal(s, i, b"null", Kind::Null, nodes)?,
+                b'-' | b'0'..=b'9' => {
+                    let end = number(s, i)?;
+                    nodes.push(Node::new(Kind::Number, i, end));
+                    i = end;
+                }
+                _ => return None,
+            }
+            // A value just ended: it is an element of the innermost open container, which the
+            // next byte continues or closes.
+            loop {
+                i = skip_ws(s, i);
+                let Some(&top) = open.last() else {
+                    return (i == s.len()).then_some(());
+                };
+                let parent = &nodes[top as usize];
+                parent.a.set(parent.a.get() + 1);
+                match (s.get(i)?, parent.kind.get()) {
+                    (b',', Kind::Object) => {
+                        i = key(s, skip_ws(s, i + 1), nodes)?;
+                        continue 'value;
+                    }
+                    (b',', _) => {
+                        i = skip_ws(s, i + 1);
+                        continue 'value;
+                    }
+                    (b'}', Kind::Object) | (b']', Kind::Array) => {
+                        i += 1;
+                        close(nodes, open);
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+}
+
+fn close(nodes: &[Node], open: &mut Vec<u32>) {
+    if let Some(top) = open.pop() {
+        nodes[top as usize].b.set(nodes.len() as u32);
+    }
+}
+
+fn skip_ws(s: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = s.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// An object key at `i`, its colon, and the whitespace before the value.
+fn key(s: &[u8], i: usize, nodes: &mut Vec<Node>) -> Option<usize> {
+    if s.get(i) != Some(&b'"') {
+        return None;
+    }
+    let i = skip_ws(s, string(s, i + 1, nodes)?);
+    (s.get(i) == Some(&b':')).then(|| skip_ws(s, i + 1))
+}
+
+/// The string whose contents start at `start`; returns the index after its closing quote.
+fn string(s: &[u8], start: usize, nodes: &mut Vec<Node>) -> Option<usize> {
+    let (end, backslashes) = strings::end(s, start)?;
+    let kind = if backslashes {
+        Kind::EscapedStr
+    } else {
+        Kind::Str
+    };
+    nodes.push(Node::new(kind, start, end));
+    Some(end + 1)
+}
+
+/// The first backslash in `s` from `i` on. Escapes in logged code and text come every few
+/// dozen bytes, where a `memchr` call costs more than it saves, so the first bytes are searched
+/// eight at a time inline (SWAR) and only a long run without one goes to `memchr`.
+#[inline(always)]
+fn next_backslash(s: &[u8], mut i: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // The high bit of each byte of `x` that is a backslash; the lowest one is exact (borrows
+    // only produce false positives above a true match).
+    let backslashes = |x: u64| {
+        let y = x ^ (ONES * u64::from(b'\\'));
+        y.wrapping_sub(ONES) & !y & HIGH
+    };
+    let inline_end = s.len().min(i + 64);
+    while i + 8 <= inline_end {
+        let x = u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+        let m = backslashes(x);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    if i + 8 > s.len() {
+        return s[i..].iter().position(|&c| c == b'\\').map(|p| i + p);
+    }
+    memchr::memchr(b'\\', &s[i..]).map(|p| i + p)
+}
+
+fn literal(s: &[u8], i: usize, word: &[u8], kind: Kind, nodes: &mut Vec<Node>) -> Option<usize> {
+    if !s[i..].starts_with(word) {
+        return None;
+    }
+    nodes.push(Node::new(kind, i, i + word.len()));
+    Some(i + word.len())
+}
+
+/// The end of the number at `i`: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn number(s: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |i: usize| i + s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if s.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match s.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(i),
+        _ => return None,
+    }
+    if s.get(i) == Some(&b'.') {
+        let end = digits(i + 1);
+        if end == i + 1 {
+            return None;
+        }
+        i = end;
+    }
+    if let Some(b'e' | b'E') = s.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = s.get(i) {
+            i += 1;
+        }
+        let end = digits(i);
+        if end == i {
+            return None;
+        }
+        i = end;
+    }
+    Some(i)
+}
+
+/// A value of an indexed line: the line's index, and the line's bytes, which reading an escaped
+/// string rewrites.
+#[derive(Clone, Copy)]
+pub(crate) struct Value<'t, 'i> {
+    nodes: &'t [Node],
+    line: *mut u8,
+    at: u32,
+    _line: PhantomData<&'i [u8]>,
+}
+
+impl<'t, 'i> Value<'t, 'i> {
+    fn node(&self) -> &'t Node {
+        &self.nodes[self.at as usize]
+    }
+
+    fn kind(&self) -> Kind {
+        self.node().kind.get()
+    }
+
+    /// The index of the node after this value (and everything inside it).
+    fn next(&self) -> u32 {
+        match self.kind() {
+            Kind::Object | Kind::Array => self.node().b.get(),
+            _ => self.at + 1,
+        }
+    }
+
+    fn at(&self, at: u32) -> Self {
+        Self { at, ..*self }
+    }
+
+    /// The value's bytes as written in the line (scalars only).
+    fn raw(&self) -> &'i [u8] {
+        let node = self.node();
+        let (a, b) = (node.a.get() as usize, node.b.get() as usize);
+        // SAFETY: [a, b) lies inside the line, which lives for 'i. Bytes of a scalar are only
+        // ever rewritten by `decode`, before the first reference to them is handed out.
+        unsafe { std::slice::from_raw_parts(self.line.add(a), b - a) }
+    }
+
+    pub(crate) fn is_null(&self) -> bool {
+        self.kind() == Kind::Null
+    }
+
+    pub(crate) fn is_object(&self) -> bool {
+        self.kind() == Kind::Object
+    }
+
+    pub(crate) fn is_str(&self) -> bool {
+        matches!(self.kind(), Kind::Str | Kind::EscapedStr)
+    }
+
+    pub(crate) fn as_bool(&self) -> Option<bool> {
+        match self.kind() {
+            Kind::True => Some(true),
+            Kind::False => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The decoded string (unescaped in place the first time it is read).
+    pub(crate) fn as_str(&self) -> Option<&'i str> {
+        match self.kind() {
+            Kind::Str => {}
+            Kind::EscapedStr => self.decode(),
+            _ => return None,
+        }
+        // SAFETY: the line is valid UTF-8 and decoding writes whole UTF-8 characters.
+        Some(unsafe { std::str::from_utf8_unchecked(self.raw()) })
+    }
+
+    pub(crate) fn into_string(self) -> Option<&'i str> {
+        self.as_str()
+    }
+
+    /// The decoded size of a string, measured on its escaped bytes without decoding them.
+    pub(crate) fn text_size(&self) -> Option<TextSize> {
+        if !self.is_str() {
+            return None;
+        }
+        let raw = self.raw();
+        let mut size = TextSize::of(raw);
+        if self.kind() == Kind::Str {
+            return Some(size);
+        }
+        if let Some((removed, newlines)) = strings::shrink(raw) {
+            size.bytes -= removed;
+            size.newlines += newlines;
+            size.ends_with_newline = match raw.last() {
+                Some(b'n') => strings::last_is_escaped(raw),
+                last => last == Some(&b'\n'),
+            };
+            return Some(size);
+        }
+        // `\u` escapes: one at a time.
+        let mut i = 0;
+        while let Some(j) = next_backslash(raw, i) {
+            let (c, step) = escape(&raw[j..]);
+            size.bytes -= (step - c.map_or(0, char::len_utf8)) as u64;
+            size.newlines += u64::from(c == Some('\n'));
+            i = j + step;
+            if i == raw.len() {
+                size.ends_with_newline = c == Some('\n');
+            }
+        }
+        Some(size)
+    }
+
+    /// Unescapes the string in place and records its new end.
+    fn decode(&self) {
+        let node = self.node();
+        let (a, b) = (node.a.get() as usize, node.b.get() as usize);
+        // SAFETY: no reference to these bytes exists yet: `raw` hands them out only once the
+        // node is a plain `Str`, which it becomes below. Other strings of the line lie outside.
+        let s = unsafe { std::slice::from_raw_parts_mut(self.line.add(a), b - a) };
+        let (mut r, mut w) = (0, 0);
+        while let Some(j) = next_backslash(s, r) {
+            s.copy_within(r..j, w);
+            w += j - r;
+            let (c, step) = escape(&s[j..]);
+            if let Some(c) = c {
+                w += c.encode_utf8(&mut s[w..]).len();
+            }
+            r = j + step;
+        }
+        s.copy_within(r.., w);
+        w += s.len() - r;
+        node.b.set((a + w) as u32);
+        node.kind.set(Kind::Str);
+    }
+
+    pub(crate) fn as_u64(&self) -> Option<u64> {
+        self.integer()?.parse().ok()
+    }
+
+    pub(crate) fn as_i64(&self) -> Option<i64> {
+        self.integer()?.parse().ok()
+    }
+
+    /// Any number as a float.
+    pub(crate) fn cast_f64(&self) -> Option<f64> {
+        if self.kind() != Kind::Number {
+            return None;
+        }
+        // SAFETY: number syntax is ASCII.
+        unsafe { std::str::from_utf8_unchecked(self.raw()) }
+            .parse()
+            .ok()
+    }
+
+    /// The text of a number written without fraction or exponent.
+    fn integer(&self) -> Option<&'i str> {
+        if self.kind() != Kind::Number {
+            return None;
+        }
+        let raw = self.raw();
+        if raw.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+            return None;
+        }
+        // SAFETY: number syntax is ASCII.
+        Some(unsafe { std::str::from_utf8_unchecked(raw) })
+    }
+
+    pub(crate) fn as_array(&self) -> Option<Array<'t, 'i>> {
+        (self.kind() == Kind::Array).then_some(Array(*self))
+    }
+
+    pub(crate) fn as_object(&self) -> Option<Object<'t, 'i>> {
+        (self.kind() == Kind::Object).then_some(Object(*self))
+    }
+
+    /// The first member named `key` of an object.
+    pub(crate) fn get(&self, key: &str) -> Option<Value<'t, 'i>> {
+        self.as_object()?.get(key)
+    }
+}
+
+/// The escape at the start of `s` (a backslash): the character it stands for and how many
+/// bytes it spans. A lone UTF-16 surrogate stands for U+FFFD. A backslash that starts no JSON
+/// escape stands for nothing and is dropped. Every character is at most as long as its escape,
+/// which lets strings be decoded in place.
+fn escape(s: &[u8]) -> (Option<char>, usize) {
+    let simple = match s.get(1) {
+        Some(b'u') => None,
+        Some(b'b') => Some('\u{8}'),
+        Some(b'f') => Some('\u{c}'),
+        Some(b'n') => Some('\n'),
+        Some(b'r') => Some('\r'),
+        Some(b't') => Some('\t'),
+        Some(&c @ (b'"' | b'\\' | b'/')) => Some(c as char),
+        _ => return (None, 1),
+    };
+    if simple.is_some() {
+        return (simple, 2);
+    }
+    let unit = |at: usize| {
+        let digits = s.get(at..at + 4)?;
+        digits
+            .iter()
+            .try_fold(0, |n, &d| Some(n * 16 + (d as char).to_digit(16)?))
+    };
+    let Some(hi) = unit(2) else {
+        return (None, 1);
+    };
+    if (0xd800..0xdc00).contains(&hi)
+        && s.get(6..8) == Some(b"\\u")
+        && let Some(lo @ 0xdc00..0xe000) = unit(8)
+    {
+        let c = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
+        return (char::from_u32(c), 12);
+    }
+    (Some(char::from_u32(hi).unwrap_or('\u{fffd}')), 6)
+}
+
+/// The size of a text as tool outputs are measured: decoded bytes and lines (a last line
+/// without a newline counts).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TextSize {
+    bytes: u64,
+    newlines: u64,
+    ends_with_newline: bool,
+}
+
+impl TextSize {
+    pub(crate) fn of(text: &[u8]) -> Self {
+        Self {
+            bytes: text.len() as u64,
+            newlines: memchr::memchr_iter(b'\n', text).count() as u64,
+            ends_with_newline: text.last() == Some(&b'\n'),
+        }
+    }
+
+    /// Appends `more` to the measured text.
+    pub(crate) fn add(&mut self, more: TextSize) {
+        if more.bytes > 0 {
+            self.bytes += more.bytes;
+            self.newlines += more.newlines;
+            self.ends_with_newline = more.ends_with_newline;
+        }
+    }
+
+    pub(crate) fn bytes_and_lines(self) -> (u64, u64) {
+        let unterminated = self.bytes > 0 && !self.ends_with_newline;
+        (self.bytes, self.newlines + u64::from(unterminated))
+    }
+}
+
+/// An array of an indexed line.
+#[derive(Clone, Copy)]
+pub(crate) struct Array<'t, 'i>(Value<'t, 'i>);
+
+impl<'t, 'i> Array<'t, 'i> {
+    pub(crate) fn len(&self) -> usize {
+        self.0.node().a.get() as usize
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Value<'t, 'i>> + use<'t, 'i> {
+        let first = self.0.at(self.0.at + 1);
+        std::iter::successors(Some(first), |v| Some(v.at(v.next()))).take(self.len())
+    }
+}
+
+/// An object of an indexed line.
+#[derive(Clone, Copy)]
+pub(crate) struct Object<'t, 'i>(Value<'t, 'i>);
+
+impl<'t, 'i> Object<'t, 'i> {
+    /// The key of every member, in the order they are written; its value is the next node.
+    fn keys(&self) -> impl Iterator<Item = Value<'t, 'i>> + use<'t, 'i> {
+        let first = self.0.at(self.0.at + 1);
+        std::iter::successors(Some(first), |k| {
+            let v = k.at(k.at + 1);
+            Some(v.at(v.next()))
+        })
+        .take(self.0.node().a.get() as usize)
+    }
+
+    /// Members as (key, value), in the order they are written.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'i str, Value<'t, 'i>)> + use<'t, 'i> {
+        self.keys()
+            .map(|k| (k.as_str().unwrap_or(""), k.at(k.at + 1)))
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<Value<'t, 'i>> {
+        self.keys()
+            .find(|k| match k.kind() {
+                Kind::Str => k.raw() == key.as_bytes(),
+                _ => k.as_str() == Some(key),
+            })
+            .map(|k| k.at(k.at + 1))
     }
 }
 
@@ -83,7 +590,7 @@ pub(crate) fn as_u64(x: Value<'_, '_>) -> Option<u64> {
     if let Some(n) = x.as_i64() {
         return Some(n.max(0) as u64);
     }
-    match x.as_f64() {
+    match x.cast_f64() {
         Some(f) if f.is_finite() && f.fract() == 0.0 => Some(f.max(0.0) as u64),
         _ => None,
     }
@@ -118,10 +625,268 @@ pub(crate) fn arr_field<'t, 'i>(v: Value<'t, 'i>, key: &'static str) -> Field<Ar
     }
 }
 
-/// Writes `v` as compact JSON into `out` (for summaries of tool inputs without a known shape).
+/// Writes `v` as compact JSON into `out` (for summaries of tool inputs without a known shape):
+/// strings decoded and escaped again the way serde_json writes them, numbers as written.
 pub(crate) fn write_compact(v: Value<'_, '_>, out: &mut String) {
-    let mut bytes = Vec::new();
-    if v.write(&mut bytes).is_ok() {
-        out.push_str(&String::from_utf8_lossy(&bytes));
+    match v.kind() {
+        Kind::Object | Kind::Array => {
+            let object = v.is_object();
+            out.push(if object { '{' } else { '[' });
+            let mut at = v.at + 1;
+            let mut first = true;
+            while at < v.next() {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                if object {
+                    write_compact(v.at(at), out);
+                    out.push(':');
+                    at += 1;
+                }
+                let member = v.at(at);
+                write_compact(member, out);
+                at = member.next();
+            }
+            out.push(if object { '}' } else { ']' });
+        }
+        Kind::Str | Kind::EscapedStr => {
+            let s = v.as_str().unwrap_or("");
+            out.push('"');
+            let mut run = 0;
+            for (i, b) in s.bytes().enumerate() {
+                let escape = match b {
+                    b'"' => "\\\"",
+                    b'\\' => "\\\\",
+                    b'\n' => "\\n",
+                    b'\r' => "\\r",
+                    b'\t' => "\\t",
+                    0x08 => "\\b",
+                    0x0c => "\\f",
+                    0..0x20 => "",
+                    _ => continue,
+                };
+                out.push_str(&s[run..i]);
+                run = i + 1;
+                if escape.is_empty() {
+                    use std::fmt::Write;
+                    let _ = write!(out, "\\u{b:04x}");
+                } else {
+                    out.push_str(escape);
+                }
+            }
+            out.push_str(&s[run..]);
+            out.push('"');
+        }
+        // SAFETY: numbers and literals are ASCII.
+        _ => out.push_str(unsafe { std::str::from_utf8_unchecked(v.raw()) }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value as Json;
+
+    /// `v` as JSON text, escaping characters in one of the ways JSON allows (chosen by `seed`),
+    /// so that `\uXXXX`, surrogate pairs and `\/` are read as well as serde_json's own escapes.
+    fn write(v: &Json, seed: &mut u64, out: &mut String) {
+        let mut coin = || {
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            *seed >> 61
+        };
+        match v {
+            Json::String(s) => {
+                out.push('"');
+                for c in s.chars() {
+                    match (c, coin()) {
+                        ('"' | '\\', _) | ('\0'..'\x20', 0..4) => {
+                            let e = serde_json::to_string(&c.to_string()).unwrap();
+                            out.push_str(&e[1..e.len() - 1]);
+                        }
+                        ('/', 0) => out.push_str("\\/"),
+                        ('\0'..'\x20', _) | (_, 0) => {
+                            let mut units = [0; 2];
+                            for u in c.encode_utf16(&mut units) {
+                                out.push_str(&format!("\\u{u:04X}"));
+                            }
+                        }
+                        _ => out.push(c),
+                    }
+                }
+                out.push('"');
+            }
+            Json::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    out.push_str(if i > 0 { ", " } else { "" });
+                    write(item, seed, out);
+                }
+                out.push(']');
+            }
+            Json::Object(members) => {
+                out.push_str("{ ");
+                for (i, (k, item)) in members.iter().enumerate() {
+                    out.push_str(if i > 0 { "," } else { "" });
+                    write(&Json::String(k.clone()), seed, out);
+                    out.push_str(" :");
+                    write(item, seed, out);
+                }
+                out.push('}');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+
+    fn json() -> impl Strategy<Value = Json> {
+        let text = prop_oneof![
+            any::<String>(),
+            "[a-z\"\\\\/\n\t é→😀]{0,200}",
+            Just("x".repeat(200) + "\"\\\n"),
+        ];
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            any::<u64>().prop_map(Json::from),
+            any::<i64>().prop_map(Json::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Json::from),
+            text.prop_map(Json::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Json::Array),
+                proptest::collection::btree_map("[a-z_\"é]{0,8}", inner, 0..8)
+                    .prop_map(|m| Json::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Reads `v` through the index, checking it against the value it was written from.
+    fn check(v: Value<'_, '_>, want: &Json) {
+        match want {
+            Json::Null => assert!(v.is_null()),
+            Json::Bool(b) => assert_eq!(v.as_bool(), Some(*b)),
+            Json::Number(n) => {
+                assert_eq!(v.as_u64(), n.as_u64());
+                assert_eq!(v.as_i64(), n.as_i64());
+                assert_eq!(v.cast_f64(), n.as_f64());
+            }
+            Json::String(s) => {
+                assert_eq!(v.text_size(), Some(TextSize::of(s.as_bytes())));
+                assert_eq!(v.as_str(), Some(s.as_str()));
+                assert_eq!(
+                    v.text_size(),
+                    Some(TextSize::of(s.as_bytes())),
+                    "once decoded"
+                );
+            }
+            Json::Array(items) => {
+                let a = v.as_array().expect("an array");
+                assert_eq!(a.len(), items.len());
+                assert_eq!(a.iter().count(), items.len());
+                a.iter().zip(items).for_each(|(x, item)| check(x, item));
+            }
+            Json::Object(members) => {
+                let o = v.as_object().expect("an object");
+                assert_eq!(o.iter().count(), members.len());
+                for ((k, x), (key, item)) in o.iter().zip(members) {
+                    assert_eq!(k, key);
+                    check(x, item);
+                    assert!(v.get(key).is_some());
+                }
+            }
+        }
+    }
+
+    fn with_text<R>(text: &str, f: impl FnOnce(Value<'_, '_>) -> R) -> Result<R, ParseFailure> {
+        let mut line = text.as_bytes().to_vec();
+        JsonScratch::default().with_line(&mut line, f)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn every_value_reads_back_as_written(want in json(), mut seed in any::<u64>()) {
+            let mut text = String::new();
+            write(&want, &mut seed, &mut text);
+            let compact = with_text(&text, |v| {
+                check(v, &want);
+                let mut out = String::new();
+                write_compact(v, &mut out);
+                out
+            });
+            let Ok(compact) = compact else { panic!("{text} was refused") };
+            prop_assert_eq!(compact, serde_json::to_string(&want).unwrap());
+        }
+
+        #[test]
+        fn a_cut_line_is_malformed(want in json(), mut seed in any::<u64>(), cut in any::<prop::sample::Index>()) {
+            let mut text = String::new();
+            write(&Json::Object([("k".to_owned(), want)].into_iter().collect()), &mut seed, &mut text);
+            let mut cut = cut.index(text.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            prop_assert!(matches!(with_text(&text[..cut], |_| ()), Err(ParseFailure::Malformed)));
+        }
+    }
+
+    #[test]
+    fn broken_escapes_decode_without_failing_the_line() {
+        let read = |text: &str| {
+            with_text(text, |v| {
+                v.get("s").and_then(|s| s.as_str()).map(str::to_owned)
+            })
+        };
+        assert_eq!(
+            read(r#"{"s":"a\ud83d"}"#).ok().flatten().as_deref(),
+            Some("a\u{fffd}")
+        );
+        assert_eq!(
+            read(r#"{"s":"\ude00\ud83d\ude00"}"#)
+                .ok()
+                .flatten()
+                .as_deref(),
+            Some("\u{fffd}😀")
+        );
+        assert_eq!(
+            read(r#"{"s":"\x\u12"}"#).ok().flatten().as_deref(),
+            Some("xu12")
+        );
+    }
+
+    #[test]
+    fn malformed_lines_are_refused() {
+        for text in [
+            "",
+            "{",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{\"a\":1,}",
+            "[1 2]",
+            "{\"a\":tru}",
+            "{\"a\":01}",
+            "{\"a\":1.}",
+            "{\"a\":-}",
+            "{\"a\":1e}",
+            "{} {}",
+            "{\"a\":\"x}",
+            "{'a':1}",
+            "[1]]",
+        ] {
+            assert!(
+                matches!(with_text(text, |_| ()), Err(ParseFailure::Malformed)),
+                "{text}"
+            );
+        }
+        let mut bad = b"{\"a\":\"\xff\"}".to_vec();
+        let refused = JsonScratch::default().with_line(&mut bad, |_| ());
+        assert!(matches!(refused, Err(ParseFailure::InvalidUtf8)));
     }
 }

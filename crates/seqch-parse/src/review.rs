@@ -13,10 +13,8 @@
 use std::collections::HashMap;
 
 use seqch_rows::{Review, ReviewFinding};
-use simd_json::prelude::*;
-use simd_json::tape::Value;
 
-use crate::json::{BadField, Field, field, obj_field, str_field, u64_field};
+use crate::json::{BadField, Field, Value, field, obj_field, str_field, u64_field};
 use crate::parser::{Agent, SessionAgg, Sink};
 
 /// One finding of a review's output.
