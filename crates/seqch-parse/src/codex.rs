@@ -1070,20 +1070,31 @@ impl Global {
                 let Some(call_id) = str_field(p, "call_id")? else {
                     return Ok(());
                 };
-                let output = field(p, "output");
-                self.text.clear();
-                match output {
-                    Some(o) if o.is_str() => self.text.push_str(o.as_str().unwrap_or("")),
-                    Some(o) => {
-                        for item in o.as_array().iter().flat_map(|a| a.iter()) {
+                let h = key_hash(call_id);
+                if f.resolved.contains(&h) || !f.calls.contains_key(&h) {
+                    return Ok(());
+                }
+                match field(p, "output") {
+                    // Read in place: outputs are most of a rollout's bytes.
+                    Some(o) if o.is_str() => {
+                        self.output(shared, f, h, o.as_str().unwrap_or(""), ts, sink)
+                    }
+                    output => {
+                        let mut text = std::mem::take(&mut self.text);
+                        text.clear();
+                        for item in output
+                            .and_then(|o| o.as_array())
+                            .iter()
+                            .flat_map(|a| a.iter())
+                        {
                             if let Some(t) = item.get("text").and_then(|t| t.into_string()) {
-                                self.text.push_str(t);
+                                text.push_str(t);
                             }
                         }
+                        self.output(shared, f, h, &text, ts, sink);
+                        self.text = text;
                     }
-                    None => {}
                 }
-                self.output(shared, f, key_hash(call_id), ts, sink);
             }
             _ => {}
         }
@@ -1172,23 +1183,21 @@ impl Global {
         Ok(stdin_session)
     }
 
-    /// An output arrived in `self.text` for call `h`.
+    /// The output `text` arrived for call `h`, which is waiting for it.
     fn output(
         &mut self,
         shared: &mut Shared,
         f: &mut FileState,
         h: u128,
+        text: &str,
         ts: u64,
         sink: &mut dyn Sink,
     ) {
-        if f.resolved.contains(&h) || !f.calls.contains_key(&h) {
-            return;
-        }
         let outcome = self
-            .json_outcome()
-            .unwrap_or_else(|| text_outcome(&self.text));
-        let measured = TextSize::of(self.text.as_bytes()).bytes_and_lines();
-        let exit = exit_code_line(&self.text);
+            .json_outcome(text)
+            .unwrap_or_else(|| text_outcome(text));
+        let measured = TextSize::of(text.as_bytes()).bytes_and_lines();
+        let exit = exit_code_line(text);
         let call = f.calls.get_mut(&h).expect("present");
         call.output = Some(measured);
         let stdin_session = call.stdin_session.clone();
@@ -1210,12 +1219,12 @@ impl Global {
     }
 
     /// Rule 2: `{"output": …, "metadata": {"exit_code": N, "duration_seconds": S}}`.
-    fn json_outcome(&mut self) -> Option<Outcome> {
-        if !self.text.starts_with('{') {
+    fn json_outcome(&mut self, text: &str) -> Option<Outcome> {
+        if !text.starts_with('{') {
             return None;
         }
         self.nested_bytes.clear();
-        self.nested_bytes.extend_from_slice(self.text.as_bytes());
+        self.nested_bytes.extend_from_slice(text.as_bytes());
         self.nested
             .with_line(&mut self.nested_bytes, |v| {
                 let meta = v.get("metadata")?;

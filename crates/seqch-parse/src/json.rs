@@ -19,6 +19,10 @@ mod strings;
 
 use std::cell::Cell;
 use std::marker::PhantomData;
+use std::ops::Range;
+
+use crate::parser::{MAX_LINE_BYTES, next_line};
+use crate::skipped::SkipReason;
 
 /// The index of the current line, kept across lines, so that indexing a line allocates nothing
 /// once it has grown to the largest line seen.
@@ -26,12 +30,6 @@ use std::marker::PhantomData;
 pub(crate) struct JsonScratch {
     nodes: Vec<Node>,
     open: Vec<u32>,
-}
-
-/// Why a line could not be parsed.
-pub(crate) enum ParseFailure {
-    InvalidUtf8,
-    Malformed,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -68,102 +66,179 @@ impl Node {
     }
 }
 
+/// The index of one line, ready to be read with the line's bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct LineIndex<'t> {
+    nodes: &'t [Node],
+    len: usize,
+}
+
+impl<'t> LineIndex<'t> {
+    /// The line's root value. `line` must be the bytes the index was built from.
+    pub(crate) fn root<'a>(self, line: &'a mut [u8]) -> Value<'t, 'a> {
+        assert_eq!(line.len(), self.len, "an index read with another line");
+        Value {
+            nodes: self.nodes,
+            line: line.as_mut_ptr(),
+            at: 0,
+            _line: PhantomData,
+        }
+    }
+}
+
 impl JsonScratch {
+    /// Indexes `line`, or says why it is skipped.
+    pub(crate) fn index(&mut self, line: &[u8]) -> Result<LineIndex<'_>, SkipReason> {
+        self.nodes.clear();
+        index_line(&mut self.nodes, &mut self.open, line)?;
+        Ok(LineIndex {
+            nodes: &self.nodes,
+            len: line.len(),
+        })
+    }
+
     /// Indexes `line` and hands its root value to `f`. Strings borrowed from the value live as
     /// long as `line`.
     pub(crate) fn with_line<'a, R>(
         &mut self,
         line: &'a mut [u8],
         f: impl FnOnce(Value<'_, 'a>) -> R,
-    ) -> Result<R, ParseFailure> {
-        if simdutf8::basic::from_utf8(line).is_err() {
-            return Err(ParseFailure::InvalidUtf8);
+    ) -> Result<R, SkipReason> {
+        Ok(f(self.index(line)?.root(line)))
+    }
+}
+
+/// The lines of a piece of a file, indexed ahead (on another thread) of reading them.
+#[derive(Default)]
+pub(crate) struct IndexedPiece {
+    nodes: Vec<Node>,
+    open: Vec<u32>,
+    lines: Vec<IndexedLine>,
+}
+
+/// A line's bytes in its piece, and its nodes or why it is skipped.
+struct IndexedLine {
+    bytes: Range<usize>,
+    nodes: Result<Range<usize>, SkipReason>,
+}
+
+impl IndexedPiece {
+    /// Indexes every complete line of `piece`.
+    pub(crate) fn build(&mut self, piece: &[u8]) {
+        self.nodes.clear();
+        self.lines.clear();
+        let mut at = 0;
+        while let Some((line, next)) = next_line(piece, at) {
+            let first = self.nodes.len();
+            let nodes = index_line(&mut self.nodes, &mut self.open, &piece[line.clone()])
+                .map(|()| first..self.nodes.len());
+            self.lines.push(IndexedLine { bytes: line, nodes });
+            at = next;
         }
-        if line.len() > u32::MAX as usize || self.index(line).is_none() {
-            return Err(ParseFailure::Malformed);
-        }
-        Ok(f(Value {
-            nodes: &self.nodes,
-            line: line.as_mut_ptr(),
-            at: 0,
-            _line: PhantomData,
-        }))
     }
 
-    fn index(&mut self, s: &[u8]) -> Option<()> {
-        let nodes = &mut self.nodes;
-        let open = &mut self.open;
-        nodes.clear();
-        open.clear();
-        let mut i = skip_ws(s, 0);
-        'value: loop {
-            match *s.get(i)? {
-                b'{' => {
-                    open.push(nodes.len() as u32);
-                    nodes.push(Node::new(Kind::Object, 0, 0));
-                    i = skip_ws(s, i + 1);
-                    if s.get(i) == Some(&b'}') {
-                        i += 1;
-                        close(nodes, open);
-                    } else {
-                        i = key(s, i, nodes)?;
-                        continue 'value;
-                    }
+    /// Each line's bytes in the piece, and its index or why it is skipped, in order.
+    pub(crate) fn lines(
+        &self,
+    ) -> impl Iterator<Item = (Range<usize>, Result<LineIndex<'_>, SkipReason>)> {
+        self.lines.iter().map(|line| {
+            let index = line.nodes.clone().map(|n| LineIndex {
+                nodes: &self.nodes[n],
+                len: line.bytes.len(),
+            });
+            (line.bytes.clone(), index)
+        })
+    }
+}
+
+/// Appends the nodes of `line` to `nodes` (node links relative to the line's first node), or
+/// says why the line is skipped, leaving `nodes` as it was.
+fn index_line(nodes: &mut Vec<Node>, open: &mut Vec<u32>, line: &[u8]) -> Result<(), SkipReason> {
+    if line.len() > MAX_LINE_BYTES {
+        return Err(SkipReason::Oversized);
+    }
+    if simdutf8::basic::from_utf8(line).is_err() {
+        return Err(SkipReason::InvalidUtf8);
+    }
+    let base = nodes.len();
+    open.clear();
+    if structure(nodes, open, line, base).is_none() {
+        nodes.truncate(base);
+        return Err(SkipReason::MalformedJson);
+    }
+    Ok(())
+}
+
+/// Indexes the JSON value that is the whole of `s`.
+fn structure(nodes: &mut Vec<Node>, open: &mut Vec<u32>, s: &[u8], base: usize) -> Option<()> {
+    let mut i = skip_ws(s, 0);
+    'value: loop {
+        match *s.get(i)? {
+            b'{' => {
+                open.push(nodes.len() as u32);
+                nodes.push(Node::new(Kind::Object, 0, 0));
+                i = skip_ws(s, i + 1);
+                if s.get(i) == Some(&b'}') {
+                    i += 1;
+                    close(nodes, open, base);
+                } else {
+                    i = key(s, i, nodes)?;
+                    continue 'value;
                 }
-                b'[' => {
-                    open.push(nodes.len() as u32);
-                    nodes.push(Node::new(Kind::Array, 0, 0));
-                    i = skip_ws(s, i + 1);
-                    if s.get(i) == Some(&b']') {
-                        i += 1;
-                        close(nodes, open);
-                    } else {
-                        continue 'value;
-                    }
+            }
+            b'[' => {
+                open.push(nodes.len() as u32);
+                nodes.push(Node::new(Kind::Array, 0, 0));
+                i = skip_ws(s, i + 1);
+                if s.get(i) == Some(&b']') {
+                    i += 1;
+                    close(nodes, open, base);
+                } else {
+                    continue 'value;
                 }
-                b'"' => i = string(s, i + 1, nodes)?,
-                b't' => i = literal(s, i, b"true", Kind::True, nodes)?,
-                b'f' => i = literal(s, i, b"false", Kind::False, nodes)?,
-                b'n' => i = literal(s, i, b"null", Kind::Null, nodes)?,
-                b'-' | b'0'..=b'9' => {
-                    let end = number(s, i)?;
-                    nodes.push(Node::new(Kind::Number, i, end));
-                    i = end;
+            }
+            b'"' => i = string(s, i + 1, nodes)?,
+            b't' => i = literal(s, i, b"true", Kind::True, nodes)?,
+            b'f' => i = literal(s, i, b"false", Kind::False, nodes)?,
+            b'n' => i = literal(s, i, b"null", Kind::Null, nodes)?,
+            b'-' | b'0'..=b'9' => {
+                let end = number(s, i)?;
+                nodes.push(Node::new(Kind::Number, i, end));
+                i = end;
+            }
+            _ => return None,
+        }
+        // A value just ended: it is an element of the innermost open container, which the
+        // next byte continues or closes.
+        loop {
+            i = skip_ws(s, i);
+            let Some(&top) = open.last() else {
+                return (i == s.len()).then_some(());
+            };
+            let parent = &nodes[top as usize];
+            parent.a.set(parent.a.get() + 1);
+            match (s.get(i)?, parent.kind.get()) {
+                (b',', Kind::Object) => {
+                    i = key(s, skip_ws(s, i + 1), nodes)?;
+                    continue 'value;
+                }
+                (b',', _) => {
+                    i = skip_ws(s, i + 1);
+                    continue 'value;
+                }
+                (b'}', Kind::Object) | (b']', Kind::Array) => {
+                    i += 1;
+                    close(nodes, open, base);
                 }
                 _ => return None,
-            }
-            // A value just ended: it is an element of the innermost open container, which the
-            // next byte continues or closes.
-            loop {
-                i = skip_ws(s, i);
-                let Some(&top) = open.last() else {
-                    return (i == s.len()).then_some(());
-                };
-                let parent = &nodes[top as usize];
-                parent.a.set(parent.a.get() + 1);
-                match (s.get(i)?, parent.kind.get()) {
-                    (b',', Kind::Object) => {
-                        i = key(s, skip_ws(s, i + 1), nodes)?;
-                        continue 'value;
-                    }
-                    (b',', _) => {
-                        i = skip_ws(s, i + 1);
-                        continue 'value;
-                    }
-                    (b'}', Kind::Object) | (b']', Kind::Array) => {
-                        i += 1;
-                        close(nodes, open);
-                    }
-                    _ => return None,
-                }
             }
         }
     }
 }
 
-fn close(nodes: &[Node], open: &mut Vec<u32>) {
+fn close(nodes: &[Node], open: &mut Vec<u32>, base: usize) {
     if let Some(top) = open.pop() {
-        nodes[top as usize].b.set(nodes.len() as u32);
+        nodes[top as usize].b.set((nodes.len() - base) as u32);
     }
 }
 
@@ -803,7 +878,7 @@ mod tests {
         }
     }
 
-    fn with_text<R>(text: &str, f: impl FnOnce(Value<'_, '_>) -> R) -> Result<R, ParseFailure> {
+    fn with_text<R>(text: &str, f: impl FnOnce(Value<'_, '_>) -> R) -> Result<R, SkipReason> {
         let mut line = text.as_bytes().to_vec();
         JsonScratch::default().with_line(&mut line, f)
     }
@@ -833,7 +908,7 @@ mod tests {
             while !text.is_char_boundary(cut) {
                 cut -= 1;
             }
-            prop_assert!(matches!(with_text(&text[..cut], |_| ()), Err(ParseFailure::Malformed)));
+            prop_assert!(matches!(with_text(&text[..cut], |_| ()), Err(SkipReason::MalformedJson)));
         }
     }
 
@@ -881,12 +956,12 @@ mod tests {
             "[1]]",
         ] {
             assert!(
-                matches!(with_text(text, |_| ()), Err(ParseFailure::Malformed)),
+                matches!(with_text(text, |_| ()), Err(SkipReason::MalformedJson)),
                 "{text}"
             );
         }
         let mut bad = b"{\"a\":\"\xff\"}".to_vec();
         let refused = JsonScratch::default().with_line(&mut bad, |_| ());
-        assert!(matches!(refused, Err(ParseFailure::InvalidUtf8)));
+        assert!(matches!(refused, Err(SkipReason::InvalidUtf8)));
     }
 }

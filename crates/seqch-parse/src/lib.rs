@@ -21,26 +21,30 @@
 //! a string is unescaped only when it is read), and strings are borrowed from the line, so a
 //! line that starts no new call or tool call allocates nothing (proved by a counting allocator in
 //! `tests/alloc.rs`). Tool outputs are measured on their escaped bytes without being decoded.
+//! A piece of a megabyte or more fed at once (a backfill) is indexed ahead on a second, scoped
+//! thread, 256 KiB at a time, while the calling thread applies the lines already indexed, in
+//! order; the rows are the same either way (`tests/bad_input.rs`, `tests/streaming.rs`).
 //! Streaming, restarts and bad input are covered on [`Parser`]. The counting rules, which decide
 //! every number, follow the performance notes.
 //!
-//! # Performance (measured 2026-11-24, 2-core x86_64, one core used)
+//! # Performance (measured 2026-11-24, 2-core x86_64)
 //!
 //! `SEQCH_BENCH_MB=64 cargo bench -p seqch-bench --bench parse` parses a generated 64 MiB corpus
 //! (two thirds Claude, one third Codex, tool outputs from 50 B to 400 KB, an escape every ~20
-//! bytes of text) and, in the same run, a `serde_json::Value` baseline that extracts the same
-//! fields:
+//! bytes of text), each file fed whole, and, in the same run, a `serde_json::Value` baseline
+//! that extracts the same fields:
 //!
 //! | | time | throughput | lines/s |
 //! |---|---|---|---|
-//! | seqch | 82.3 ms | 789 MiB/s | 474 k |
-//! | `serde_json::Value` baseline | 218.4 ms | 297 MiB/s | 180 k |
+//! | seqch | 66.1 ms | 983 MiB/s | 567 k |
+//! | seqch, every line indexed on the calling thread | 82.3 ms | 789 MiB/s | 474 k |
+//! | `serde_json::Value` baseline | 215.5 ms | 302 MiB/s | 175 k |
 //!
-//! seqch is 2.7× the baseline (it was 2.1× with simd-json's tape, which decodes every string of
-//! a line: 104 ms in the same bench earlier the same day). The parser issue's goals (≥ 1 GB/s
-//! per core, ≥ 5× the baseline) are not met: on this corpus the time is spread over finding
-//! string ends (~17 %), reading (~12 %), decoding the Codex outputs whose text decides a call's
-//! outcome (~13 %) and key lookups (~7 %).
+//! seqch is 3.3× the baseline (2.6× on one core; 2.1× with simd-json's tape, which decodes
+//! every string of a line: 104 ms in the same bench earlier the same day). The parser issue's
+//! goals (≥ 1 GB/s per core, ≥ 5× the baseline) are not met: on one core the time is spread
+//! over finding string ends (~17 %), reading (~12 %), decoding the Codex outputs whose text
+//! decides a call's outcome (~13 %) and key lookups (~7 %).
 //!
 //! Against ccusage 20.0.24 (native) on the Claude part of a 211 MB generated corpus
 //! (`cargo run --release -p seqch-bench -- gen --mb 200 --out /tmp/corpus`, 136 MB of Claude

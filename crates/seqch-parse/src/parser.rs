@@ -2,11 +2,12 @@
 //! line loop, and the [`Sink`] that receives rows.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::path::Path;
 
 use seqch_rows::{RateLimit, Review, ReviewFinding, Session, ToolCall, Turn};
 
-use crate::json::{BadField, JsonScratch, ParseFailure};
+use crate::json::{BadField, IndexedPiece, JsonScratch, LineIndex};
 use crate::pricing::Prices;
 use crate::skipped::{SkipReason, Skipped};
 use crate::{claude, codex};
@@ -442,7 +443,34 @@ pub struct Parser {
     codex: codex::Global,
     files: Vec<FileState>,
     json: JsonScratch,
+    /// Indexes of pieces, reused by [`Parser::feed`]'s second thread.
+    pieces: Vec<IndexedPiece>,
     skipped: Skipped,
+}
+
+/// A piece fed at once from this size on is indexed on a second thread, sub-piece by
+/// sub-piece, while this thread reads the lines already indexed: indexing (UTF-8, structure,
+/// string ends) is a third of the work, and a backfill feeds megabytes at a time.
+const INDEX_AHEAD_BYTES: usize = 1 << 20;
+/// The size of those sub-pieces (rounded up to a line end), and how many are indexed ahead.
+const SUB_PIECE_BYTES: usize = 256 << 10;
+const PIECES_AHEAD: usize = 2;
+
+/// The next non-empty line of `bytes` from `at` on (without its `\n` or `\r\n`), and where the
+/// line after it starts; `None` when no complete line is left.
+pub(crate) fn next_line(bytes: &[u8], mut at: usize) -> Option<(Range<usize>, usize)> {
+    loop {
+        let end = at + memchr::memchr(b'\n', &bytes[at..])?;
+        let line_end = if end > at && bytes[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        if line_end > at {
+            return Some((at..line_end, end + 1));
+        }
+        at = end + 1;
+    }
 }
 
 impl Parser {
@@ -460,6 +488,7 @@ impl Parser {
             codex: codex::Global::default(),
             files: Vec::new(),
             json: JsonScratch::default(),
+            pieces: Vec::new(),
             skipped: Skipped::default(),
         }
     }
@@ -489,53 +518,124 @@ impl Parser {
         bytes: &mut [u8],
         sink: &mut dyn Sink,
     ) -> usize {
-        let mut start = 0;
-        while let Some(nl) = memchr::memchr(b'\n', &bytes[start..]) {
-            let end = start + nl;
-            let mut line = &mut bytes[start..end];
-            if let [rest @ .., b'\r'] = line {
-                line = rest;
+        let Some(last) = memchr::memrchr(b'\n', bytes) else {
+            return 0;
+        };
+        let whole = &mut bytes[..=last];
+        if whole.len() >= INDEX_AHEAD_BYTES {
+            self.feed_indexed_ahead(file, offset, whole, sink);
+        } else {
+            let mut at = 0;
+            while let Some((line, next)) = next_line(whole, at) {
+                let mut json = std::mem::take(&mut self.json);
+                let index = json.index(&whole[line.clone()]);
+                self.apply(
+                    file,
+                    offset + line.start as u64,
+                    &mut whole[line],
+                    index,
+                    sink,
+                );
+                self.json = json;
+                at = next;
             }
-            if !line.is_empty() {
-                self.line(file, offset + start as u64, line, sink);
-            }
-            start = end + 1;
         }
-        start
+        last + 1
     }
 
-    fn line(&mut self, file: FileId, offset: u64, line: &mut [u8], sink: &mut dyn Sink) {
-        if line.len() > MAX_LINE_BYTES {
-            self.skipped.add(SkipReason::Oversized);
-            return;
-        }
+    /// [`Parser::feed`] for a large piece of whole lines: a scoped thread indexes sub-pieces
+    /// ahead, in order, and this one applies their lines, in order.
+    fn feed_indexed_ahead(
+        &mut self,
+        file: FileId,
+        offset: u64,
+        bytes: &mut [u8],
+        sink: &mut dyn Sink,
+    ) {
+        let mut spare = std::mem::take(&mut self.pieces);
+        spare.resize_with(PIECES_AHEAD + 1, IndexedPiece::default);
+        std::thread::scope(|scope| {
+            type Piece<'b> = (u64, &'b mut [u8], IndexedPiece);
+            let (to_index, todo) = std::sync::mpsc::sync_channel::<Piece>(PIECES_AHEAD + 1);
+            let (to_apply, indexed) = std::sync::mpsc::sync_channel::<Piece>(PIECES_AHEAD + 1);
+            scope.spawn(move || {
+                for (at, piece, mut index) in todo {
+                    index.build(piece);
+                    if to_apply.send((at, piece, index)).is_err() {
+                        return;
+                    }
+                }
+            });
+            let (mut rest, mut at, mut in_flight) = (bytes, offset, 0);
+            loop {
+                while !rest.is_empty() {
+                    let Some(index) = spare.pop() else { break };
+                    let cut =
+                        match memchr::memchr(b'\n', rest.get(SUB_PIECE_BYTES..).unwrap_or(&[])) {
+                            Some(nl) => SUB_PIECE_BYTES + nl + 1,
+                            None => rest.len(),
+                        };
+                    let (piece, tail) = std::mem::take(&mut rest).split_at_mut(cut);
+                    rest = tail;
+                    let sent = to_index.send((at, piece, index));
+                    sent.expect("the indexing thread runs until its queue closes");
+                    at += cut as u64;
+                    in_flight += 1;
+                }
+                if in_flight == 0 {
+                    break;
+                }
+                let (piece_at, piece, index) = indexed
+                    .recv()
+                    .expect("the indexing thread answers every piece");
+                in_flight -= 1;
+                for (line, line_index) in index.lines() {
+                    let line_at = piece_at + line.start as u64;
+                    self.apply(file, line_at, &mut piece[line], line_index, sink);
+                }
+                spare.push(index);
+            }
+        });
+        self.pieces = spare;
+    }
+
+    /// Applies one line, given its index or why it is skipped.
+    fn apply(
+        &mut self,
+        file: FileId,
+        offset: u64,
+        line: &mut [u8],
+        index: Result<LineIndex<'_>, SkipReason>,
+        sink: &mut dyn Sink,
+    ) {
+        let index = match index {
+            Ok(index) => index,
+            Err(reason) => return self.skipped.add(reason),
+        };
         let Self {
             shared,
             claude,
             codex,
             files,
-            json,
             skipped,
+            ..
         } = self;
         let state = &mut files[file.0 as usize];
         let replay_hash = match state {
             FileState::Codex(f) => f.replay_hash(line),
             FileState::Claude(_) => 0,
         };
-        let result = json.with_line(line, |v| {
-            if !v.is_object() {
-                return Err(Skip::Reason(SkipReason::MalformedJson));
-            }
+        let v = index.root(line);
+        let result = if !v.is_object() {
+            Err(Skip::Reason(SkipReason::MalformedJson))
+        } else {
             match state {
                 FileState::Claude(f) => claude.line(shared, f, file, offset, v, sink),
                 FileState::Codex(f) => codex.line(shared, f, file, offset, replay_hash, v, sink),
             }
-        });
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(Skip::Reason(r))) => skipped.add(r),
-            Err(ParseFailure::InvalidUtf8) => skipped.add(SkipReason::InvalidUtf8),
-            Err(ParseFailure::Malformed) => skipped.add(SkipReason::MalformedJson),
+        };
+        if let Err(Skip::Reason(r)) = result {
+            skipped.add(r);
         }
     }
 

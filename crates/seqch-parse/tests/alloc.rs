@@ -59,6 +59,23 @@ fn fixture(rel: &str) -> (PathBuf, Vec<u8>) {
 const CLAUDE: &str = "claude-spotter-2.1.39-subagents/claude/projects/-home-USER-projects-spotter-worktrees-spotter-gqc/258c7280-ae70-4798-800f-63464d01a85d.jsonl";
 const CODEX: &str = "codex-localpush-compaction/codex/sessions/2026/02/23/rollout-2026-02-23T12-54-34-019c8a59-e9dd-71f0-9ae3-4079fe9726a9.jsonl";
 
+/// Feeds `bytes` in pieces of 256 KiB (each line indexed on this thread, see
+/// `claude_lines_of_known_calls_allocate_nothing`).
+fn feed_in_pieces(
+    parser: &mut Parser,
+    file: seqch_parse::FileId,
+    bytes: &mut [u8],
+    sink: &mut dyn Sink,
+) {
+    let mut at = 0;
+    while at < bytes.len() {
+        let end = (at + (256 << 10)).min(bytes.len());
+        let used = parser.feed(file, at as u64, &mut bytes[at..end], sink);
+        assert!(used > 0, "a line longer than a piece");
+        at += used;
+    }
+}
+
 #[test]
 fn claude_lines_of_known_calls_allocate_nothing() {
     let (path, bytes) = fixture(CLAUDE);
@@ -71,7 +88,7 @@ fn claude_lines_of_known_calls_allocate_nothing() {
     let mut first = bytes.clone();
     let mut rows = Count::default();
     let before = allocations();
-    parser.feed(cold, 0, &mut first, &mut rows);
+    feed_in_pieces(&mut parser, cold, &mut first, &mut rows);
     parser.finish(&mut rows);
     let first_pass = allocations() - before;
     // A cold pass allocates per new call or tool call (its key and strings), never per line.
@@ -82,14 +99,31 @@ fn claude_lines_of_known_calls_allocate_nothing() {
     );
 
     // The same transcript again (a resume copy): every call and tool call is already known.
+    // Fed in pieces below a megabyte, every line is indexed on this thread: nothing allocates.
     let copy = parser.open(Agent::Claude, &path.with_file_name("copy.jsonl"));
     let mut again = bytes.clone();
     let before = allocations();
-    parser.feed(copy, 0, &mut again, &mut NullSink);
+    feed_in_pieces(&mut parser, copy, &mut again, &mut NullSink);
     assert_eq!(
         allocations() - before,
         0,
         "steady-state allocations over {lines} lines"
+    );
+
+    // Fed whole (2.7 MB), the pieces are indexed ahead on a helper thread: starting it and
+    // its two queues allocates a few times per call, never per line (measured on the second
+    // such call, once the pieces' indexes have grown).
+    let mut whole = 0;
+    for name in ["copy2.jsonl", "copy3.jsonl"] {
+        let copy = parser.open(Agent::Claude, &path.with_file_name(name));
+        let mut again = bytes.clone();
+        let before = allocations();
+        parser.feed(copy, 0, &mut again, &mut NullSink);
+        whole = allocations() - before;
+    }
+    assert!(
+        whole <= 16,
+        "{whole} allocations for one call over {lines} lines"
     );
 }
 

@@ -72,6 +72,26 @@ fn run(agent: Agent, name: &str, lines: &[Vec<u8>]) -> (Tables, Parser) {
     (tables, parser)
 }
 
+/// `run`, but fed one line per call: each line is indexed on the calling thread, where `run`'s
+/// single multi-megabyte piece is indexed ahead on a second thread.
+fn run_line_by_line(agent: Agent, name: &str, lines: &[Vec<u8>]) -> (Tables, Parser) {
+    let mut parser = Parser::new(Prices::embedded());
+    let id = parser.open(agent, Path::new(name));
+    let mut tables = Tables::default();
+    let mut offset = 0;
+    for l in lines {
+        let mut bytes = l.clone();
+        bytes.push(b'\n');
+        assert_eq!(
+            parser.feed(id, offset, &mut bytes, &mut tables),
+            bytes.len()
+        );
+        offset += bytes.len() as u64;
+    }
+    parser.finish(&mut tables);
+    (tables, parser)
+}
+
 /// Rows without `turn_id`, which for Codex is the line's byte offset and so moves when lines
 /// are inserted before it.
 fn without_ids(t: &Tables) -> Vec<String> {
@@ -100,6 +120,11 @@ fn check(agent: Agent, name: &str, good: &[&str]) {
         mixed.push(g.clone());
     }
     let (got, parser) = run(agent, name, &mixed);
+    let (one_by_one, sequential) = run_line_by_line(agent, name, &mixed);
+    assert_eq!(got.turns, one_by_one.turns);
+    assert_eq!(got.tool_calls, one_by_one.tool_calls);
+    assert_eq!(got.sessions, one_by_one.sessions);
+    assert_eq!(parser.skipped(), sequential.skipped());
     assert_eq!(without_ids(&got), without_ids(&want));
     assert_eq!(
         got.tool_calls.values().collect::<Vec<_>>(),
