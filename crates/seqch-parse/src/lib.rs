@@ -36,11 +36,11 @@
 //!
 //! | | time | throughput | lines/s |
 //! |---|---|---|---|
-//! | seqch | 66.1 ms | 983 MiB/s | 567 k |
+//! | seqch | 66.1 ms | 983 MiB/s | 560 k |
 //! | seqch, every line indexed on the calling thread | 82.3 ms | 789 MiB/s | 474 k |
-//! | `serde_json::Value` baseline | 215.5 ms | 302 MiB/s | 175 k |
+//! | `serde_json::Value` baseline | 215.5 ms | 302 MiB/s | 171 k |
 //!
-//! seqch is 3.3× the baseline (2.6× on one core; 2.1× with simd-json's tape, which decodes
+//! seqch is 3.3× the baseline (a second run: 70.9 ms against 222.5 ms, 3.1×; 2.6× on one core; 2.1× with simd-json's tape, which decodes
 //! every string of a line: 104 ms in the same bench earlier the same day). The parser issue's
 //! goals (≥ 1 GB/s per core, ≥ 5× the baseline) are not met: on one core the time is spread
 //! over finding string ends (~17 %), reading (~12 %), decoding the Codex outputs whose text
