@@ -288,9 +288,12 @@ fn lines_after<'t>(text: &'t str, prefix: &'static str) -> impl Iterator<Item = 
     memchr::memmem::find_iter(text.as_bytes(), prefix.as_bytes())
         .filter(|&at| at == 0 || text.as_bytes()[at - 1] == b'\n')
         .map(move |at| {
+            // As `str::lines`: a line ends at `\n` or `\r\n`; the last one may end at the end.
             let rest = &text[at + prefix.len()..];
-            let line = rest.split('\n').next().unwrap_or(rest);
-            line.strip_suffix('\r').unwrap_or(line)
+            match rest.find('\n') {
+                Some(end) => rest[..end].strip_suffix('\r').unwrap_or(&rest[..end]),
+                None => rest,
+            }
         })
 }
 
@@ -1301,6 +1304,21 @@ mod tests {
         assert_eq!(p("session-alpha.jsonl"), None);
         // A name whose 20th byte is inside a character gives no id rather than a panic.
         assert_eq!(p("rollout-2026-02-23T12-54-3xéy.jsonl"), None);
+    }
+
+    #[test]
+    fn line_prefixes_are_found_as_str_lines_would() {
+        let text = "Wall time: 1 seconds\r\nout: Wall time: 9\nWall time: 2\r";
+        let by_lines: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("Wall time: "))
+            .collect();
+        assert_eq!(by_lines, ["1 seconds", "2\r"]);
+        assert_eq!(
+            lines_after(text, "Wall time: ").collect::<Vec<_>>(),
+            by_lines
+        );
+        assert_eq!(lines_after("x\nEnd: ", "End: ").collect::<Vec<_>>(), [""]);
     }
 
     #[test]

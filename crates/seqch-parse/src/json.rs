@@ -4,16 +4,17 @@
 //! Most bytes of a session log are string values seqch never reads whole: tool outputs, file
 //! contents, base64 images, encrypted reasoning. A full JSON parser (simd-json's tape included)
 //! decodes every one of them. The index here records where each value of a line is and decodes
-//! nothing: a string's closing quote is found with `memchr`, so a 400 KB tool output costs a
-//! scan at memory speed, not a copy. A string is unescaped only when it is read, in place in the
-//! line (its decoded form is never longer), once. Lengths and line counts of long texts are
-//! measured on the escaped bytes without decoding them ([`Value::text_measure`]).
+//! nothing: a string's closing quote is found 64 bytes at a time ([`strings`]), so a 400 KB
+//! tool output costs a scan, not a copy. A string is unescaped only when it is read, in place in
+//! the line (its decoded form is never longer), once. Lengths and line counts of long texts are
+//! measured on the escaped bytes without decoding them ([`Value::text_size`]).
 //!
 //! The whole line is checked as UTF-8 (simdutf8) and as JSON structure: brackets, separators,
-//! string termination, escape sequences, literals and number syntax. Unescaped control
-//! characters inside strings are tolerated. A lone UTF-16 surrogate (`\ud800`, which
-//! JavaScript's `JSON.stringify` writes for a split emoji) decodes to U+FFFD instead of failing
-//! the line.
+//! string termination, literals and number syntax. Escape sequences inside strings are not
+//! checked one by one, and unescaped control characters are tolerated: a string that is read
+//! decodes a backslash that starts no JSON escape as nothing (the next character stays), and a
+//! lone UTF-16 surrogate (`\ud800`, which JavaScript's `JSON.stringify` writes for a split
+//! emoji) as U+FFFD, instead of failing the line.
 
 mod strings;
 
@@ -66,17 +67,24 @@ impl Node {
     }
 }
 
+/// Above this many nodes (12 MB), an index's memory is released before the next line instead of
+/// being kept for reuse: one huge line (a 256 MB array of numbers) must not pin gigabytes.
+const KEPT_NODES: usize = 1 << 20;
+
 /// The index of one line, ready to be read with the line's bytes.
-#[derive(Clone, Copy)]
 pub(crate) struct LineIndex<'t> {
     nodes: &'t [Node],
+    /// Where the indexed bytes are: decoding trusts the index to describe them exactly (every
+    /// caller reads a line right after indexing it, and nothing writes to it in between).
+    line: *const u8,
     len: usize,
 }
 
 impl<'t> LineIndex<'t> {
     /// The line's root value. `line` must be the bytes the index was built from.
     pub(crate) fn root<'a>(self, line: &'a mut [u8]) -> Value<'t, 'a> {
-        assert_eq!(line.len(), self.len, "an index read with another line");
+        let same = std::ptr::eq(line.as_ptr(), self.line) && line.len() == self.len;
+        assert!(same, "an index read with another line");
         Value {
             nodes: self.nodes,
             line: line.as_mut_ptr(),
@@ -89,10 +97,11 @@ impl<'t> LineIndex<'t> {
 impl JsonScratch {
     /// Indexes `line`, or says why it is skipped.
     pub(crate) fn index(&mut self, line: &[u8]) -> Result<LineIndex<'_>, SkipReason> {
-        self.nodes.clear();
+        reuse(&mut self.nodes);
         index_line(&mut self.nodes, &mut self.open, line)?;
         Ok(LineIndex {
             nodes: &self.nodes,
+            line: line.as_ptr(),
             len: line.len(),
         })
     }
@@ -125,7 +134,7 @@ struct IndexedLine {
 impl IndexedPiece {
     /// Indexes every complete line of `piece`.
     pub(crate) fn build(&mut self, piece: &[u8]) {
-        self.nodes.clear();
+        reuse(&mut self.nodes);
         self.lines.clear();
         let mut at = 0;
         while let Some((line, next)) = next_line(piece, at) {
@@ -137,18 +146,29 @@ impl IndexedPiece {
         }
     }
 
-    /// Each line's bytes in the piece, and its index or why it is skipped, in order.
+    /// Each line's bytes in the piece that starts at `piece` (the bytes the index was built
+    /// from), and its index or why it is skipped, in order.
     pub(crate) fn lines(
         &self,
+        piece: *const u8,
     ) -> impl Iterator<Item = (Range<usize>, Result<LineIndex<'_>, SkipReason>)> {
-        self.lines.iter().map(|line| {
+        self.lines.iter().map(move |line| {
             let index = line.nodes.clone().map(|n| LineIndex {
                 nodes: &self.nodes[n],
+                line: piece.wrapping_add(line.bytes.start),
                 len: line.bytes.len(),
             });
             (line.bytes.clone(), index)
         })
     }
+}
+
+/// Empties `nodes` for the next line, releasing it when a huge line made it huge.
+fn reuse(nodes: &mut Vec<Node>) {
+    if nodes.capacity() > KEPT_NODES {
+        *nodes = Vec::new();
+    }
+    nodes.clear();
 }
 
 /// Appends the nodes of `line` to `nodes` (node links relative to the line's first node), or

@@ -522,9 +522,7 @@ impl Parser {
             return 0;
         };
         let whole = &mut bytes[..=last];
-        if whole.len() >= INDEX_AHEAD_BYTES {
-            self.feed_indexed_ahead(file, offset, whole, sink);
-        } else {
+        if whole.len() < INDEX_AHEAD_BYTES || !self.feed_indexed_ahead(file, offset, whole, sink) {
             let mut at = 0;
             while let Some((line, next)) = next_line(whole, at) {
                 let mut json = std::mem::take(&mut self.json);
@@ -544,28 +542,34 @@ impl Parser {
     }
 
     /// [`Parser::feed`] for a large piece of whole lines: a scoped thread indexes sub-pieces
-    /// ahead, in order, and this one applies their lines, in order.
+    /// ahead, in order, and this one applies their lines, in order. Returns false, having read
+    /// nothing, when no thread could be started.
     fn feed_indexed_ahead(
         &mut self,
         file: FileId,
         offset: u64,
         bytes: &mut [u8],
         sink: &mut dyn Sink,
-    ) {
+    ) -> bool {
         let mut spare = std::mem::take(&mut self.pieces);
         spare.resize_with(PIECES_AHEAD + 1, IndexedPiece::default);
-        std::thread::scope(|scope| {
+        let ran = std::thread::scope(|scope| {
             type Piece<'b> = (u64, &'b mut [u8], IndexedPiece);
             let (to_index, todo) = std::sync::mpsc::sync_channel::<Piece>(PIECES_AHEAD + 1);
             let (to_apply, indexed) = std::sync::mpsc::sync_channel::<Piece>(PIECES_AHEAD + 1);
-            scope.spawn(move || {
-                for (at, piece, mut index) in todo {
-                    index.build(piece);
-                    if to_apply.send((at, piece, index)).is_err() {
-                        return;
+            let indexer = std::thread::Builder::new()
+                .name("seqch-index".into())
+                .spawn_scoped(scope, move || {
+                    for (at, piece, mut index) in todo {
+                        index.build(piece);
+                        if to_apply.send((at, piece, index)).is_err() {
+                            return;
+                        }
                     }
-                }
-            });
+                });
+            if indexer.is_err() {
+                return false; // no thread to be had: the caller reads the lines itself
+            }
             let (mut rest, mut at, mut in_flight) = (bytes, offset, 0);
             loop {
                 while !rest.is_empty() {
@@ -589,14 +593,16 @@ impl Parser {
                     .recv()
                     .expect("the indexing thread answers every piece");
                 in_flight -= 1;
-                for (line, line_index) in index.lines() {
+                for (line, line_index) in index.lines(piece.as_ptr()) {
                     let line_at = piece_at + line.start as u64;
                     self.apply(file, line_at, &mut piece[line], line_index, sink);
                 }
                 spare.push(index);
             }
+            true
         });
         self.pieces = spare;
+        ran
     }
 
     /// Applies one line, given its index or why it is skipped.

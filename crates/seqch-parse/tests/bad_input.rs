@@ -72,8 +72,8 @@ fn run(agent: Agent, name: &str, lines: &[Vec<u8>]) -> (Tables, Parser) {
     (tables, parser)
 }
 
-/// `run`, but fed one line per call: each line is indexed on the calling thread, where `run`'s
-/// single multi-megabyte piece is indexed ahead on a second thread.
+/// `run`, but fed one line per call: each line under a megabyte is indexed on the calling
+/// thread, where `run`'s single multi-megabyte piece is indexed ahead on a second thread.
 fn run_line_by_line(agent: Agent, name: &str, lines: &[Vec<u8>]) -> (Tables, Parser) {
     let mut parser = Parser::new(Prices::embedded());
     let id = parser.open(agent, Path::new(name));
@@ -237,4 +237,59 @@ proptest! {
             let _ = run(agent, "rollout-2026-05-11T11-26-55-x.jsonl", &lines);
         }
     }
+}
+
+/// Over a megabyte of short lines fed at once is indexed ahead on a second thread in sub-pieces
+/// cut at line ends; with `\r\n`, blank and bad lines at every cut, it reads exactly as the
+/// same bytes fed a line per call.
+#[test]
+fn short_lines_cut_into_sub_pieces_read_as_line_by_line() {
+    let bad: Vec<Vec<u8>> = bad_lines()
+        .into_iter()
+        .map(|(l, _, _)| l)
+        .filter(|l| l.len() < 1000)
+        .collect();
+    let ends: [&[u8]; 4] = [b"\n", b"\r\n", b"\n\n", b"\r\n\r\n"];
+    let mut bytes = Vec::new();
+    let (mut n, mut call) = (0, 0);
+    while bytes.len() < 3 << 19 {
+        call += 1;
+        for good in CLAUDE_GOOD {
+            let line = good
+                .replace("\"m1\"", &format!("\"m{call}\""))
+                .replace("\"r1\"", &format!("\"r{call}\""))
+                .replace("\"t1\"", &format!("\"t{call}\""));
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.extend_from_slice(ends[n % ends.len()]);
+            bytes.extend_from_slice(&bad[n % bad.len()]);
+            bytes.extend_from_slice(ends[(n / 4) % ends.len()]);
+            n += 1;
+        }
+    }
+
+    let read = |line_per_call: bool| {
+        let mut parser = Parser::new(Prices::embedded());
+        let id = parser.open(Agent::Claude, Path::new("s1.jsonl"));
+        let mut tables = Tables::default();
+        let mut all = bytes.clone();
+        let mut at = 0;
+        while at < all.len() {
+            let end = if line_per_call {
+                at + all[at..].iter().position(|&b| b == b'\n').unwrap() + 1
+            } else {
+                all.len()
+            };
+            at += parser.feed(id, at as u64, &mut all[at..end], &mut tables);
+        }
+        parser.finish(&mut tables);
+        (tables, parser)
+    };
+    let (whole, whole_parser) = read(false);
+    let (by_line, by_line_parser) = read(true);
+    assert!(whole.tool_calls.len() > 1000, "{}", whole.tool_calls.len());
+    assert_eq!(whole.turns, by_line.turns);
+    assert_eq!(whole.tool_calls, by_line.tool_calls);
+    assert_eq!(whole.sessions, by_line.sessions);
+    assert_eq!(whole_parser.skipped(), by_line_parser.skipped());
+    assert!(whole_parser.skipped().get(SkipReason::MalformedJson) > 1000);
 }
