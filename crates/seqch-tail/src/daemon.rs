@@ -11,17 +11,16 @@
 //! # Measured (2026-11-24, 2 cores, release build, local ClickHouse 26.9)
 //! - Backfill, `U=… CORPUS=/tmp/corpus1g python3 benches/scripts/backfill.py` (a corpus from
 //!   `seqch-bench gen --mb 1024`: 499 files, 1,074 MB, 691 MB Claude + 336 MB Codex), best of
-//!   three, page cache warm, all in one run: `cat` of the files 0.17 s; `run --once` into
-//!   ClickHouse 1.83 s (588 MB/s; 288,246 rows); `summary --json` (parse only) 1.48 s; ccusage
-//!   20.0.24 `daily --json --offline` 1.83 s. Another run an hour earlier: 0.14 / 1.72 / 1.41 /
-//!   1.78 s. With simd-json's tape (before the on-demand index) the same script gave 2.07–2.10 s
-//!   for `run --once`. Goals not met: ≥ 2× faster than ccusage (today 1.00–1.04×, while also
-//!   parsing every tool call and writing 288k rows) and within 3× of `cat` (about 11×). One
-//!   core does the work: reading is ~15 % of it, finding string ends ~13 %, decoding the Codex
-//!   outputs whose text decides a call's outcome ~9 %, the rest is spread thin (row building,
-//!   hashing, key lookups). Parsing each piece's JSON on a second thread while the first
-//!   applied the lines in order gave the same rows but no gain on these 2 cores, so it was not
-//!   kept.
+//!   three, page cache warm, all in one run: `cat` of the files 0.14 s; `run --once` into
+//!   ClickHouse 1.67 s (641 MB/s; 288,246 rows); `summary --json` (parse only) 1.20 s; ccusage
+//!   20.0.24 `daily --json --offline` 1.70 s. With simd-json's tape (before the on-demand index
+//!   and the indexing thread) the same script gave 2.07–2.10 s for `run --once` and 1.77–1.87 s
+//!   for `summary`. Goals not met: ≥ 2× faster than ccusage (today 1.0× for `run --once`, 1.4×
+//!   for `summary`, while also parsing every tool call and writing 288k rows) and within 3× of
+//!   `cat` (about 12×). The calling thread is the bound (~70 % of the samples; the indexing
+//!   thread ~24 %, the flusher ~5 %, and the local server takes ~0.8 s of CPU on the same two
+//!   cores): reading is ~13 % of it, decoding the Codex outputs whose text decides a call's
+//!   outcome ~14 %, key lookups ~9 %, the rest spread thin (row building, hashing, sessions).
 //! - Freshness (`U=… python3 benches/scripts/freshness.py`): append → queryable over 100
 //!   appends, p50 0.527 s, p95 0.544 s, p99 0.549 s (goal: 1 s at p99); the grace period
 //!   (300 ms) and the writer's flush interval (200 ms) are most of it.

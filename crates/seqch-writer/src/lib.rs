@@ -48,8 +48,8 @@
 //! alternating, best of three: **570,100 rows/s through the C ABI against 642,369 rows/s for
 //! the bare insert, 0.89×** (10–11 INSERTs against one). Other runs the same day: 0.84×,
 //! 0.86×, 0.87×, 0.88×, 0.90×, 0.96×, and, once stray servers from earlier bench runs no longer
-//! shared the machine, 0.93× (540,716 against 578,716 rows/s) and 0.92× (555,454 against
-//! 602,377); single rounds vary by ±10–20 % here. The goal (≥ 0.9×) holds in the runs on a quiet
+//! shared the machine, 0.93× (540,716 against 578,716 rows/s), 0.92× (555,454 against
+//! 602,377) and 0.95× (606,204 against 637,265); single rounds vary by ±10–20 % here. The goal (≥ 0.9×) holds in the runs on a quiet
 //! machine and is within noise of it. What is left is the server's: the rows reach it in 10
 //! INSERTs (10 parts to write and merge) instead of one stream, and the first batch is only
 //! sent once it is sealed. While a batch is being sent, the flusher already takes in the
