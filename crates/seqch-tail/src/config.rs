@@ -13,6 +13,7 @@
 //! poll_ms = 100
 //! rescan_ms = 3000
 //! grace_ms = 300
+//! forget_after_ms = 300000  # a file that disappeared is forgotten after this long
 //!
 //! [handoff]                # `run` refreshes a project's brief when a session starts there
 //! enabled = false
@@ -44,6 +45,7 @@ pub struct FileConfig {
     pub poll_ms: Option<u64>,
     pub rescan_ms: Option<u64>,
     pub grace_ms: Option<u64>,
+    pub forget_after_ms: Option<u64>,
     pub handoff: Option<HandoffConfig>,
     pub budget: Option<BudgetConfig>,
 }

@@ -8,6 +8,11 @@
 //! the views (over `FINAL`) absorb. So after `kill -9` at any moment and a restart, the tables
 //! hold what one clean pass would have written.
 //!
+//! Files: identity is (device, inode) plus a hash of the first bytes, so a replaced file is read
+//! from 0; a file that shrank is truncated and read from 0; a file that disappears keeps its
+//! offset for `forget_after_ms` (default 5 minutes), so a rename round trip or a restore goes on
+//! where it was, and is forgotten after that (its rows stay).
+//!
 //! # Measured (2026-11-24, 2 cores, release build, local ClickHouse 26.9)
 //! - Backfill, `U=… CORPUS=/tmp/corpus1g python3 benches/scripts/backfill.py` (a corpus from
 //!   `seqch-bench gen --mb 1024`: 499 files, 1,074 MB, 691 MB Claude + 336 MB Codex), best of
@@ -79,6 +84,10 @@ pub struct RunArgs {
     /// [default: 300].
     #[arg(long)]
     grace_ms: Option<u64>,
+    /// A file that disappears keeps its offset this long, in case it comes back (a rename
+    /// round trip, a restore), then is forgotten; its rows stay [default: 300000].
+    #[arg(long)]
+    forget_after_ms: Option<u64>,
     #[command(flatten)]
     server: ServerArgs,
 }
@@ -99,6 +108,7 @@ pub struct Effective {
     pub poll_ms: u64,
     pub rescan_ms: u64,
     pub grace_ms: u64,
+    pub forget_after_ms: u64,
     pub handoff: crate::config::HandoffConfig,
 }
 
@@ -137,6 +147,10 @@ impl RunArgs {
             poll_ms: self.poll_ms.or(f.poll_ms).unwrap_or(100),
             rescan_ms: self.rescan_ms.or(f.rescan_ms).unwrap_or(3000),
             grace_ms: self.grace_ms.or(f.grace_ms).unwrap_or(300),
+            forget_after_ms: self
+                .forget_after_ms
+                .or(f.forget_after_ms)
+                .unwrap_or(300_000),
             handoff: f.handoff.clone().unwrap_or_default(),
             config_file,
         })
@@ -183,6 +197,7 @@ pub fn print_config(args: &RunArgs, json: bool) -> Result<()> {
             "poll / rescan / grace  {} / {} / {} ms",
             e.poll_ms, e.rescan_ms, e.grace_ms
         );
+        println!("forget after    {} ms", e.forget_after_ms);
         println!(
             "handoff         {}",
             if e.handoff.enabled { "on" } else { "off" }
@@ -348,6 +363,16 @@ struct Tracked {
     identity: Identity,
     /// Just past the last complete line fed to the parser.
     offset: u64,
+    /// When the file was first found missing (it is forgotten `forget_after` later).
+    missing_since: Option<Instant>,
+}
+
+/// What a [`Tailer::pass`] did.
+struct Pass {
+    /// Bytes fed to the parser.
+    fed: u64,
+    /// Some file was forgotten: its checkpoint goes.
+    forgot: bool,
 }
 
 struct Tailer {
@@ -355,6 +380,8 @@ struct Tailer {
     files: BTreeMap<PathBuf, Tracked>,
     claude_dirs: Vec<PathBuf>,
     codex_dir: PathBuf,
+    /// How long a file that disappeared keeps its offset.
+    forget_after: Duration,
     buf: Vec<u8>,
 }
 
@@ -526,6 +553,7 @@ impl Tailer {
                     id,
                     identity,
                     offset: start,
+                    missing_since: None,
                 },
             );
         }
@@ -533,23 +561,28 @@ impl Tailer {
     }
 
     /// Reads what the files gained (all of them, or only `only`), telling `progress` the bytes
-    /// fed from each file read; returns the bytes fed.
+    /// fed from each file read, and forgets the files missing for `forget_after`.
     fn pass(
         &mut self,
         sink: &mut dyn Sink,
         only: Option<&HashSet<PathBuf>>,
         progress: &mut dyn FnMut(u64),
-    ) -> u64 {
+    ) -> Pass {
         let mut fed = 0;
         let mut gone = Vec::new();
+        let now = Instant::now();
         for (path, t) in self.files.iter_mut() {
             if only.is_some_and(|o| !o.contains(path)) {
                 continue;
             }
             let Ok(meta) = std::fs::metadata(path) else {
-                gone.push(path.clone());
+                let since = *t.missing_since.get_or_insert(now);
+                if now.duration_since(since) >= self.forget_after {
+                    gone.push(path.clone());
+                }
                 continue;
             };
+            t.missing_since = None;
             let len = meta.len();
             if len == t.offset {
                 continue;
@@ -575,10 +608,11 @@ impl Tailer {
             fed += used;
             progress(used);
         }
+        let forgot = !gone.is_empty();
         for path in gone {
             self.files.remove(&path);
         }
-        fed
+        Pass { fed, forgot }
     }
 
     fn checkpoints(&self, from_now: bool) -> Checkpoints {
@@ -730,6 +764,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         files: BTreeMap::new(),
         claude_dirs: eff.claude_dirs.clone(),
         codex_dir: eff.codex_dir.clone(),
+        forget_after: Duration::from_millis(eff.forget_after_ms),
         buf: Vec::new(),
     };
     let found = tailer.discover();
@@ -789,6 +824,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
                     full_every = full_every_for(&new);
                     tailer.claude_dirs = new.claude_dirs.clone();
                     tailer.codex_dir = new.codex_dir.clone();
+                    tailer.forget_after = Duration::from_millis(new.forget_after_ms);
                     if (
                         &new.url,
                         &new.user,
@@ -822,7 +858,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
             retried_full: &mut retried_full,
         };
         let full = args.once || last_full.elapsed() >= full_every;
-        let fed = match backfill.as_mut() {
+        let pass = match backfill.as_mut() {
             Some(b) => tailer.pass(&mut rows, (!full).then_some(&dirty_paths), &mut |bytes| {
                 b.file_done(bytes, writer.stats().pushed)
             }),
@@ -836,11 +872,12 @@ pub fn run(args: &RunArgs) -> Result<()> {
             last_full = Instant::now();
         }
         let now = Instant::now();
-        if fed > 0 {
+        if pass.fed > 0 {
             last_read = now;
             quiet_flushed = false;
             dirty = true;
         }
+        dirty |= pass.forgot;
         let done = args.once || stop.load(Ordering::Relaxed);
         if done || (!quiet_flushed && now - last_read >= grace) {
             tailer.parser.finish(&mut rows);

@@ -516,3 +516,98 @@ async fn a_file_and_a_line_larger_than_a_read_are_read_in_pieces() {
     assert!(status.success());
     assert_eq!(in_clickhouse(&url, &prefix).await, want);
 }
+
+/// A file that disappears keeps its checkpoint for `--forget-after-ms`, then is forgotten; a
+/// file brought back within that time goes on from its offset, its rows not doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_disappears_is_forgotten_after_the_grace_period() {
+    let Some((url, prefix, dir)) = setup().await else {
+        return;
+    };
+    let home = dir.join("home");
+    let state = dir.join("state");
+    let project = home.join("claude/projects/-w");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(home.join("codex/sessions")).unwrap();
+    let (gone, back, stays) = (
+        project.join("a.jsonl"),
+        project.join("b.jsonl"),
+        project.join("c.jsonl"),
+    );
+    std::fs::write(&gone, claude_session("a", 5)).unwrap();
+    std::fs::write(&back, claude_session("b", 5)).unwrap();
+    std::fs::write(&stays, claude_session("c", 5)).unwrap();
+    let offsets = || -> std::collections::BTreeMap<PathBuf, u64> {
+        let text = std::fs::read(state.join("checkpoints.json")).unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_slice(&text).unwrap_or_default();
+        json["files"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(p, c)| (PathBuf::from(p), c["offset"].as_u64().unwrap()))
+            .collect()
+    };
+    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let forget_after = Duration::from_millis(3000);
+    let mut daemon = daemon(&url, &prefix, &home, &state, &["--forget-after-ms", "3000"])
+        .spawn()
+        .expect("spawn");
+    wait_for("three files read", &|| offsets().len() == 3);
+
+    // One file deleted for good, one moved away and brought back; the third keeps growing, so
+    // checkpoints are written meanwhile.
+    let moved = dir.join("b.jsonl.away");
+    std::fs::rename(&back, &moved).unwrap();
+    std::fs::remove_file(&gone).unwrap();
+    let deleted_at = Instant::now();
+    let before = offsets()[&stays];
+    let mut out = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&stays)
+        .unwrap();
+    out.write_all(claude_session("c2", 1).as_bytes()).unwrap();
+    wait_for("the growing file's new offset", &|| {
+        offsets()[&stays] > before
+    });
+    let kept = offsets();
+    assert!(
+        deleted_at.elapsed() < forget_after,
+        "the machine is too slow for this test"
+    );
+    assert!(
+        kept.contains_key(&gone) && kept.contains_key(&back),
+        "{kept:?}"
+    );
+    std::fs::rename(&moved, &back).unwrap();
+
+    wait_for("the deleted file forgotten", &|| {
+        !offsets().contains_key(&gone)
+    });
+    assert!(deleted_at.elapsed() >= forget_after);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(offsets().contains_key(&back), "a file back in time is kept");
+
+    unsafe { libc_kill(daemon.id() as i32, 15) };
+    assert!(daemon.wait().unwrap().success());
+    // Every call once: 5 + 5 + 5 + 1. Counted without FINAL too: the file that came back was
+    // not read again from its start (that would have inserted its 5 calls a second time).
+    let client = Client::default().with_url(&url);
+    let count = |q: String| {
+        let client = client.clone();
+        async move { client.query(&q).fetch_one::<u64>().await.unwrap() }
+    };
+    assert_eq!(
+        count(format!("SELECT count() FROM {prefix}_agent.turns FINAL")).await,
+        16
+    );
+    assert_eq!(
+        count(format!("SELECT count() FROM {prefix}_agent.turns")).await,
+        16
+    );
+}
