@@ -119,6 +119,8 @@ struct Counters {
     flusher_restarts: AtomicU64,
     /// Rows the flusher holds in batches not yet sealed (lost, and so refused, if it panics).
     held: AtomicU64,
+    /// Rows in the shared queue (which also carries wake-ups and flush requests).
+    queued: AtomicU64,
 }
 
 /// The tables a writer knows, with the column list learned from the first row of each.
@@ -426,17 +428,16 @@ impl Writer {
     /// Sends a row through the shared queue, refusing it (and counting) when that is full.
     fn queue(&self, table: usize, data: Vec<u8>, json: Vec<u8>) -> Result<(), PushError> {
         let c = &self.shared.counters;
-        match self.tx.try_send(Msg::Row { table, data, json }) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => {
-                c.refused.fetch_add(1, Relaxed);
-                Err(PushError::Full)
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                c.refused.fetch_add(1, Relaxed);
-                Err(PushError::Closed)
-            }
-        }
+        // Counted before it is sent, so that the flusher never takes a row not yet counted.
+        c.queued.fetch_add(1, Relaxed);
+        let refused = match self.tx.try_send(Msg::Row { table, data, json }) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(_)) => PushError::Full,
+            Err(TrySendError::Disconnected(_)) => PushError::Closed,
+        };
+        c.queued.fetch_sub(1, Relaxed);
+        c.refused.fetch_add(1, Relaxed);
+        Err(refused)
     }
 
     /// Waits until every row pushed before this call is in ClickHouse, in the spool or in its
@@ -490,8 +491,9 @@ impl Writer {
                 .rx
                 .try_iter()
                 .filter(|m| matches!(m, Msg::Row { .. }))
-                .count();
-            c.refused.fetch_add(queued as u64, Relaxed);
+                .count() as u64;
+            c.queued.fetch_sub(queued, Relaxed);
+            c.refused.fetch_add(queued, Relaxed);
         }
         done
     }
@@ -518,7 +520,7 @@ impl Writer {
             dead_lettered: l(&c.dead_lettered),
             refused: l(&c.refused),
             filed: l(&c.filed),
-            queue_depth: self.rx.len() as u64 + ring_depth,
+            queue_depth: l(&c.queued) + ring_depth,
             spool_bytes: l(&c.spool_bytes),
             flushes: l(&c.flushes),
             last_flush_us: l(&c.last_flush_us),
@@ -696,6 +698,7 @@ impl<'a> Flusher<'a> {
             self.shared.parked.store(false, Relaxed);
             match msg {
                 Ok(Msg::Row { table, data, json }) => {
+                    self.shared.counters.queued.fetch_sub(1, Relaxed);
                     self.take(table, &data, &json);
                     empty_polls = 0;
                     last_row = Instant::now();
@@ -713,6 +716,7 @@ impl<'a> Flusher<'a> {
                     // Rows pushed before the close flag was seen are still queued: take them.
                     while let Ok(msg) = rx.try_recv() {
                         if let Msg::Row { table, data, json } = msg {
+                            self.shared.counters.queued.fetch_sub(1, Relaxed);
                             self.take(table, &data, &json);
                         }
                     }

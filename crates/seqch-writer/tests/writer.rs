@@ -357,6 +357,11 @@ fn a_full_ring_and_queue_refuse_and_count_without_losing_the_rest() {
     }
     // A 4 KiB ring holds a few dozen of these rows, the queue ten more.
     assert!((400..490).contains(&full), "{full} refused");
+    // The rows taken wait in the ring or the queue, or already in the flusher's next batch
+    // (it takes in rows while its INSERT hangs): never more than were taken, whatever wake-ups
+    // the queue also holds.
+    let depth = writer.stats().queue_depth;
+    assert!(depth <= 499 - full, "{depth} waiting of {}", 499 - full);
     assert!(writer.close(Duration::from_secs(20)));
     let stats = writer.stats();
     assert_eq!(
