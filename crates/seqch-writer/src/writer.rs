@@ -179,6 +179,9 @@ enum Msg {
     Wake,
     Flush(Sender<()>),
     Close(Sender<()>),
+    /// Makes the flusher panic, to test its supervisor.
+    #[cfg(test)]
+    Panic,
 }
 
 struct Shared {
@@ -712,6 +715,8 @@ impl<'a> Flusher<'a> {
                     self.replay();
                     let _ = ack.send(());
                 }
+                #[cfg(test)]
+                Ok(Msg::Panic) => panic!("the flusher panics, as asked"),
                 Ok(Msg::Close(ack)) => {
                     // Rows pushed before the close flag was seen are still queued: take them.
                     while let Ok(msg) = rx.try_recv() {
@@ -1067,5 +1072,59 @@ fn classify(e: clickhouse::error::Error) -> Failure {
         Failure::Permanent(msg)
     } else {
         Failure::Transient(msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seqch_rows::Turn;
+
+    #[test]
+    fn a_panicking_flusher_is_restarted_and_counted() {
+        let dir = std::env::temp_dir().join(format!("seqch-panic-{}", std::process::id()));
+        let writer = Writer::new(WriterConfig {
+            mode: Mode::File,
+            spool_dir: dir.join("spool"),
+            file_dir: dir.join("files"),
+            flush_interval: Duration::from_millis(20),
+            ..WriterConfig::default()
+        })
+        .unwrap();
+        let ids: Vec<String> = (0..20).map(|i| format!("p{i}")).collect();
+        let push = |range: std::ops::Range<usize>| {
+            for i in range {
+                let turn = Turn {
+                    ts_ms: 1_794_873_600_000 + i as u64,
+                    session_id: "s1",
+                    turn_id: &ids[i],
+                    ..Default::default()
+                };
+                writer.push(&turn).unwrap();
+            }
+        };
+        push(0..10);
+        assert!(writer.flush_wait(Duration::from_secs(10)));
+        writer.tx.send(Msg::Panic).unwrap();
+        push(10..20);
+        assert!(writer.flush_wait(Duration::from_secs(10)));
+        let stats = writer.stats();
+        assert_eq!(
+            (stats.flusher_restarts, stats.filed, stats.refused),
+            (1, 20, 0),
+            "{stats:?}"
+        );
+        assert!(writer.close(Duration::from_secs(10)));
+        let lines = std::fs::read_dir(dir.join("files"))
+            .unwrap()
+            .map(|f| {
+                std::fs::read_to_string(f.unwrap().path())
+                    .unwrap()
+                    .lines()
+                    .count()
+            })
+            .sum::<usize>();
+        assert_eq!(lines, 20);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
