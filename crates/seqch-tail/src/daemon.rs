@@ -47,7 +47,7 @@ use seqch_parse::sources::{self, LogFile};
 use seqch_parse::{Agent, FileId, MAX_LINE_BYTES, NullSink, Parser, Prices, Sink, Summary};
 use seqch_rows::{RateLimit, Session, ToolCall, Turn};
 use seqch_writer::schema::Databases;
-use seqch_writer::{Mode, PushError, Writer, WriterConfig};
+use seqch_writer::{LastError, Mode, PushError, Writer, WriterConfig};
 
 use crate::checkpoint::{Checkpoints, FileCheckpoint, Identity};
 use crate::server::ServerArgs;
@@ -382,7 +382,17 @@ struct Tailer {
     codex_dir: PathBuf,
     /// How long a file that disappeared keeps its offset.
     forget_after: Duration,
+    /// The last file that could not be read, for `status`.
+    last_error: Option<LastError>,
     buf: Vec<u8>,
+}
+
+/// A file that exists but cannot be read (permissions, I/O): logged, kept for `status`, and
+/// tried again on the next pass.
+fn unreadable(path: &Path, e: &dyn std::fmt::Display) -> LastError {
+    let message = format!("cannot read {}: {e}", path.display());
+    tracing::warn!("{message}");
+    LastError::now(message)
 }
 
 fn is_zst(path: &Path) -> bool {
@@ -587,8 +597,12 @@ impl Tailer {
             if len == t.offset {
                 continue;
             }
-            let Ok((identity, len)) = Identity::of(path) else {
-                continue;
+            let (identity, len) = match Identity::of(path) {
+                Ok(found) => found,
+                Err(e) => {
+                    self.last_error = Some(unreadable(path, &e));
+                    continue;
+                }
             };
             if !t.identity.same_file(&identity) || len < t.offset {
                 // Replaced or truncated: a new file under the old name, read from 0.
@@ -600,9 +614,12 @@ impl Tailer {
                 continue;
             }
             let range = (t.offset, len);
-            let Ok(used) = feed_range(&mut self.parser, t.id, path, range, &mut self.buf, sink)
-            else {
-                continue;
+            let used = match feed_range(&mut self.parser, t.id, path, range, &mut self.buf, sink) {
+                Ok(used) => used,
+                Err(e) => {
+                    self.last_error = Some(unreadable(path, &e));
+                    continue;
+                }
             };
             t.offset = if is_zst(path) { len } else { t.offset + used };
             fed += used;
@@ -638,7 +655,17 @@ impl Tailer {
 
 /// The counters `seqch-tail status` shows (best effort: a status that cannot be written only
 /// leaves `status` without counters).
-fn save_status(state_dir: &Path, mode: Mode, target: &str, writer: &Writer) {
+fn save_status(
+    state_dir: &Path,
+    mode: Mode,
+    target: &str,
+    writer: &Writer,
+    read_error: Option<&LastError>,
+) {
+    let last_error = [writer.last_error(), read_error.cloned()]
+        .into_iter()
+        .flatten()
+        .max_by_key(|e| e.unix_ms);
     let status = crate::state_cmd::DaemonStatus {
         pid: std::process::id(),
         updated_unix_ms: std::time::SystemTime::now()
@@ -647,6 +674,7 @@ fn save_status(state_dir: &Path, mode: Mode, target: &str, writer: &Writer) {
         mode: format!("{mode:?}").to_lowercase(),
         target: target.to_owned(),
         writer: writer.stats(),
+        last_error,
     };
     if let Ok(bytes) = serde_json::to_vec(&status) {
         let tmp = state_dir.join("status.json.tmp");
@@ -765,6 +793,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         claude_dirs: eff.claude_dirs.clone(),
         codex_dir: eff.codex_dir.clone(),
         forget_after: Duration::from_millis(eff.forget_after_ms),
+        last_error: None,
         buf: Vec::new(),
     };
     let found = tailer.discover();
@@ -897,7 +926,13 @@ pub fn run(args: &RunArgs) -> Result<()> {
                 );
             } else if writer.flush_wait(Duration::from_secs(60)) {
                 tailer.checkpoints(from_now).save(&checkpoint_path)?;
-                save_status(&state_dir, mode, &target, &writer);
+                save_status(
+                    &state_dir,
+                    mode,
+                    &target,
+                    &writer,
+                    tailer.last_error.as_ref(),
+                );
                 if let Some(h) = handoffs.as_mut() {
                     h.refresh();
                 }

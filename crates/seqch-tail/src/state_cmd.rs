@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use seqch_writer::Stats;
 use seqch_writer::schema::query_text;
+use seqch_writer::{LastError, Stats};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::Checkpoints;
@@ -22,6 +22,9 @@ pub struct DaemonStatus {
     pub mode: String,
     pub target: String,
     pub writer: Stats,
+    /// The latest delivery error or unreadable file.
+    #[serde(default)]
+    pub last_error: Option<LastError>,
 }
 
 pub fn default_state_dir() -> PathBuf {
@@ -120,6 +123,10 @@ pub fn status(args: &StatusArgs) -> Result<()> {
                 w.filed,
                 w.errors
             );
+            if let Some(e) = &s.last_error {
+                let ago = s.updated_unix_ms.saturating_sub(e.unix_ms) / 1000 + ago;
+                println!("  last error, {ago} s ago: {}", e.message);
+            }
         }
         None => println!("no daemon counters yet"),
     }

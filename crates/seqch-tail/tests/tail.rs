@@ -477,6 +477,24 @@ async fn files_come_and_go_while_the_server_restarts() {
     std::thread::sleep(Duration::from_secs(2));
     server.restart();
     settled(offline(&expected)).await;
+    // `status` tells what went wrong meanwhile.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let shown = loop {
+        let out = Command::new(env!("CARGO_BIN_EXE_seqch-tail"))
+            .args(["status", "--state-dir"])
+            .arg(&state)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if text.contains("last error") || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        shown.contains("last error") && shown.contains("failed, spooling"),
+        "{shown}"
+    );
 
     unsafe { libc_kill(child.id() as i32, 15) };
     assert!(child.wait().unwrap().success(), "SIGTERM exits 0");

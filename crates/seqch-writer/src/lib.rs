@@ -64,4 +64,4 @@ pub mod spool;
 mod writer;
 
 pub use config::{Mode, WriterConfig};
-pub use writer::{PushError, Stats, Writer, WriterError};
+pub use writer::{LastError, PushError, Stats, Writer, WriterError};

@@ -196,9 +196,33 @@ struct Shared {
     rings: Mutex<Vec<Arc<Ring>>>,
     /// The flusher waits on the queue alone and wants a producer to wake it.
     parked: AtomicBool,
+    last_error: Mutex<Option<LastError>>,
+}
+
+/// The last thing that went wrong while delivering rows (an insert that failed, a batch
+/// dead-lettered, a file or the spool that could not take rows), for status displays.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LastError {
+    pub unix_ms: u64,
+    pub message: String,
+}
+
+impl LastError {
+    pub fn now(message: String) -> Self {
+        let unix_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        Self { unix_ms, message }
+    }
 }
 
 impl Shared {
+    /// Keeps `message` as the last error (the caller logs it).
+    fn note_error(&self, message: String) {
+        let mut last = self.last_error.lock().unwrap_or_else(|e| e.into_inner());
+        *last = Some(LastError::now(message));
+    }
+
     /// The rings, without those of threads that have ended and whose rows are all taken (their
     /// pushes move to the writer's own count).
     fn live_rings(&self) -> Vec<Arc<Ring>> {
@@ -295,6 +319,7 @@ impl Writer {
             closed: AtomicBool::new(false),
             rings: Mutex::new(Vec::new()),
             parked: AtomicBool::new(false),
+            last_error: Mutex::new(None),
         });
         shared.counters.spool_bytes.store(spool.bytes(), Relaxed);
         let thread = {
@@ -499,6 +524,16 @@ impl Writer {
             c.refused.fetch_add(queued, Relaxed);
         }
         done
+    }
+
+    /// The last delivery error, if any.
+    pub fn last_error(&self) -> Option<LastError> {
+        let last = self
+            .shared
+            .last_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        last.clone()
     }
 
     pub fn stats(&self) -> Stats {
@@ -793,11 +828,12 @@ impl<'a> Flusher<'a> {
                 Err(e) => {
                     c.errors.fetch_add(1, Relaxed);
                     c.refused.fetch_add(p.rows, Relaxed);
-                    tracing::error!(
+                    let msg = format!(
                         "cannot write {} rows of {} to its file: {e}",
-                        p.rows,
-                        info.full
+                        p.rows, info.full
                     );
+                    tracing::error!("{msg}");
+                    self.shared.note_error(msg);
                 }
             }
         }
@@ -860,11 +896,12 @@ impl<'a> Flusher<'a> {
                 Err(Failure::Transient(msg)) => {
                     c.retried.fetch_add(1, Relaxed);
                     c.errors.fetch_add(1, Relaxed);
-                    tracing::warn!(
+                    let msg = format!(
                         "insert into {} failed, spooling {} rows: {msg}",
-                        batch.table,
-                        batch.rows
+                        batch.table, batch.rows
                     );
+                    tracing::warn!("{msg}");
+                    self.shared.note_error(msg);
                     self.wait_longer();
                 }
             }
@@ -876,11 +913,12 @@ impl<'a> Flusher<'a> {
         let c = &self.shared.counters;
         if self.spool.bytes() + batch.data.len() as u64 > self.shared.config.spool_max_bytes {
             c.refused.fetch_add(batch.rows, Relaxed);
-            tracing::error!(
+            let msg = format!(
                 "spool full: refusing {} rows of {}",
-                batch.rows,
-                batch.table
+                batch.rows, batch.table
             );
+            tracing::error!("{msg}");
+            self.shared.note_error(msg);
             return None;
         }
         match self.spool.push(batch) {
@@ -892,7 +930,9 @@ impl<'a> Flusher<'a> {
             Err(e) => {
                 c.refused.fetch_add(batch.rows, Relaxed);
                 c.errors.fetch_add(1, Relaxed);
-                tracing::error!("cannot spool {} rows of {}: {e}", batch.rows, batch.table);
+                let msg = format!("cannot spool {} rows of {}: {e}", batch.rows, batch.table);
+                tracing::error!("{msg}");
+                self.shared.note_error(msg);
                 None
             }
         }
@@ -900,10 +940,12 @@ impl<'a> Flusher<'a> {
 
     fn dead(&mut self, path: &Path, rows: u64, msg: &str) {
         let c = &self.shared.counters;
-        tracing::error!(
+        let note = format!(
             "{} rejected for good, moved to the dead-letter folder: {msg}",
             path.display()
         );
+        tracing::error!("{note}");
+        self.shared.note_error(note);
         if self.spool.kill(path, msg).is_ok() {
             c.dead_lettered.fetch_add(rows, Relaxed);
         }

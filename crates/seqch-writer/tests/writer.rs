@@ -369,4 +369,11 @@ fn a_full_ring_and_queue_refuse_and_count_without_losing_the_rest() {
         (500, full, 500),
         "{stats:?}"
     );
+    let last = writer
+        .last_error()
+        .expect("the silent server's timeout is kept");
+    assert!(
+        last.message.contains("no answer from the server"),
+        "{last:?}"
+    );
 }
