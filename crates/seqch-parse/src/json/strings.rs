@@ -5,14 +5,15 @@
 //! than decoding. Instead each 64-byte block becomes bit masks of its quotes and backslashes,
 //! the characters that an odd run of backslashes escapes are computed from the masks with a
 //! carry between blocks (simdjson's method), and the first quote nobody escapes ends the string.
-//! Escapes inside skipped strings are not validated one by one; the decoder of a string that is
-//! read treats a malformed one as the literal character that follows the backslash.
+//! The same masks check the contents as JSON's grammar (and `JSON.parse`) does: no raw control
+//! character, and every escape one of `\" \\ \/ \b \f \n \r \t \uXXXX` (a lone surrogate is
+//! grammatical; the decoder makes it U+FFFD).
 
 const BLOCK: usize = 64;
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
 
 /// The closing quote of the string whose contents start at `start`, and whether the contents
-/// hold any backslash.
+/// hold any backslash; `None` when the string is not closed or its contents break the grammar.
 pub(super) fn end(s: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut pad = [0; BLOCK];
     let mut carry = 0;
@@ -20,11 +21,33 @@ pub(super) fn end(s: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut i = start;
     while i < s.len() {
         let (chunk, len) = block(s, i, &mut pad);
-        let [quotes, bs] = masks(chunk, [b'"', b'\\']);
-        let real = quotes & !escaped(bs, &mut carry);
+        let [quotes, bs, slash, b, f, n, r, t, u] = masks(
+            chunk,
+            [b'"', b'\\', b'/', b'b', b'f', b'n', b'r', b't', b'u'],
+        );
+        let escaped = escaped(bs, &mut carry);
+        let real = quotes & !escaped;
+        // The bytes of this block that belong to the contents.
+        let inside = match real {
+            0 if len == BLOCK => u64::MAX,
+            0 => (1u64 << len) - 1,
+            _ => (1u64 << real.trailing_zeros()) - 1,
+        };
+        let bad_escape = escaped & !(quotes | slash | b | f | n | r | t | u);
+        if (controls(chunk) | bad_escape) & inside != 0 {
+            return None;
+        }
+        let mut unicode = escaped & u & inside;
+        while unicode != 0 {
+            let at = i + unicode.trailing_zeros() as usize;
+            if !s.get(at + 1..at + 5)?.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            unicode &= unicode - 1;
+        }
         if real != 0 {
             let at = real.trailing_zeros();
-            backslashes |= bs & ((1u64 << at) - 1) != 0;
+            backslashes |= bs & inside != 0;
             return Some((i + at as usize, backslashes));
         }
         backslashes |= bs != 0;
@@ -120,6 +143,30 @@ fn masks<const N: usize>(chunk: &[u8; BLOCK], chars: [u8; N]) -> [u64; N] {
     out
 }
 
+/// The bits of the block's bytes below 0x20 (control characters, which JSON strings escape).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn controls(chunk: &[u8; BLOCK]) -> u64 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let mut out = 0u64;
+    for part in 0..BLOCK / 16 {
+        // SAFETY: SSE2 is part of the x86_64 baseline; the load reads 16 bytes of `chunk`.
+        unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().add(part * 16).cast::<__m128i>());
+            let low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+            out |= u64::from(_mm_movemask_epi8(low) as u16) << (part * 16);
+        }
+    }
+    out
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn controls(chunk: &[u8; BLOCK]) -> u64 {
+    portable_controls(chunk)
+}
+
 #[cfg(not(target_arch = "x86_64"))]
 fn masks<const N: usize>(chunk: &[u8; BLOCK], chars: [u8; N]) -> [u64; N] {
     portable_masks(chunk, chars)
@@ -146,6 +193,18 @@ fn portable_masks<const N: usize>(chunk: &[u8; BLOCK], chars: [u8; N]) -> [u64; 
     out
 }
 
+/// [`controls`] eight bytes at a time in plain integers: a byte is below 0x20 when its top
+/// three bits are zero.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn portable_controls(chunk: &[u8; BLOCK]) -> u64 {
+    let mut top = [0u8; BLOCK];
+    for (t, c) in top.iter_mut().zip(chunk) {
+        *t = c & 0xe0;
+    }
+    let [zero] = portable_masks(&top, [0]);
+    zero
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,10 +226,33 @@ mod tests {
     }
 
     fn bytes() -> impl Strategy<Value = Vec<u8>> {
-        proptest::collection::vec(
-            prop_oneof![Just(b'\\'), Just(b'"'), Just(b'n'), Just(b'u'), any::<u8>()],
-            0..300,
-        )
+        let byte = prop_oneof![
+            4 => prop_oneof![Just(b'\\'), Just(b'"'), Just(b'n'), Just(b'u'), Just(b't')],
+            4 => prop_oneof![Just(b'a'), Just(b'F'), Just(b'0'), Just(b'9'), Just(b'x')],
+            1 => any::<u8>(),
+        ];
+        proptest::collection::vec(byte, 0..300)
+    }
+
+    /// [`end`] the slow way: walk the contents by JSON's grammar.
+    fn end_by_walking(s: &[u8]) -> Option<(usize, bool)> {
+        let (mut i, mut backslashes) = (0, false);
+        while i < s.len() {
+            match s[i] {
+                b'"' => return Some((i, backslashes)),
+                b'\\' => {
+                    backslashes = true;
+                    i += match s.get(i + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                        b'u' if s.get(i + 2..i + 6)?.iter().all(u8::is_ascii_hexdigit) => 6,
+                        _ => return None,
+                    };
+                }
+                0..0x20 => return None,
+                _ => i += 1,
+            }
+        }
+        None
     }
 
     proptest! {
@@ -196,17 +278,14 @@ mod tests {
             let want = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b == c) << i));
             prop_assert_eq!(portable_masks(&chunk, [c]), [want]);
             prop_assert_eq!(masks(&chunk, [c]), [want]);
+            let low = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b < 0x20) << i));
+            prop_assert_eq!(portable_controls(&chunk), low);
+            prop_assert_eq!(controls(&chunk), low);
         }
 
         #[test]
-        fn the_end_is_the_first_unescaped_quote(s in bytes()) {
-            let esc = escaped_by_walking(&s);
-            let want = (0..s.len()).find(|&i| s[i] == b'"' && !esc[i]);
-            let got = end(&s, 0);
-            prop_assert_eq!(got.map(|g| g.0), want);
-            if let Some((at, any)) = got {
-                prop_assert_eq!(any, s[..at].contains(&b'\\'));
-            }
+        fn the_end_is_the_first_unescaped_quote_of_grammatical_contents(s in bytes()) {
+            prop_assert_eq!(end(&s, 0), end_by_walking(&s));
         }
     }
 }
