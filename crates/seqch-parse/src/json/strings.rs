@@ -21,10 +21,7 @@ pub(super) fn end(s: &[u8], start: usize) -> Option<(usize, bool)> {
     let mut i = start;
     while i < s.len() {
         let (chunk, len) = block(s, i, &mut pad);
-        let [quotes, bs, slash, b, f, n, r, t, u] = masks(
-            chunk,
-            [b'"', b'\\', b'/', b'b', b'f', b'n', b'r', b't', b'u'],
-        );
+        let [quotes, bs] = masks(chunk, [b'"', b'\\']);
         let escaped = escaped(bs, &mut carry);
         let real = quotes & !escaped;
         // The bytes of this block that belong to the contents.
@@ -33,17 +30,22 @@ pub(super) fn end(s: &[u8], start: usize) -> Option<(usize, bool)> {
             0 => (1u64 << len) - 1,
             _ => (1u64 << real.trailing_zeros()) - 1,
         };
-        let bad_escape = escaped & !(quotes | slash | b | f | n | r | t | u);
-        if (controls(chunk) | bad_escape) & inside != 0 {
+        if controls(chunk) & inside != 0 {
             return None;
         }
-        let mut unicode = escaped & u & inside;
-        while unicode != 0 {
-            let at = i + unicode.trailing_zeros() as usize;
-            if !s.get(at + 1..at + 5)?.iter().all(u8::is_ascii_hexdigit) {
-                return None;
+        // Escapes are a few per block even in code: each escaped character is looked at.
+        let mut escapes = escaped & inside;
+        while escapes != 0 {
+            let at = escapes.trailing_zeros() as usize;
+            match chunk[at] {
+                b'"' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                b'u' if s
+                    .get(i + at + 1..i + at + 5)?
+                    .iter()
+                    .all(u8::is_ascii_hexdigit) => {}
+                _ => return None,
             }
-            unicode &= unicode - 1;
+            escapes &= escapes - 1;
         }
         if real != 0 {
             let at = real.trailing_zeros();
