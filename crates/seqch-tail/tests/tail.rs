@@ -535,6 +535,16 @@ async fn a_file_and_a_line_larger_than_a_read_are_read_in_pieces() {
     assert_eq!(in_clickhouse(&url, &prefix).await, want);
 }
 
+/// A daemon that is killed if the test fails before stopping it.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A file that disappears keeps its checkpoint for `--forget-after-ms`, then is forgotten; a
 /// file brought back within that time goes on from its offset, its rows not doubled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -573,9 +583,11 @@ async fn a_file_that_disappears_is_forgotten_after_the_grace_period() {
         }
     };
     let forget_after = Duration::from_millis(3000);
-    let mut daemon = daemon(&url, &prefix, &home, &state, &["--forget-after-ms", "3000"])
-        .spawn()
-        .expect("spawn");
+    let mut daemon = Running(
+        daemon(&url, &prefix, &home, &state, &["--forget-after-ms", "3000"])
+            .spawn()
+            .expect("spawn"),
+    );
     wait_for("three files read", &|| offsets().len() == 3);
 
     // One file deleted for good, one moved away and brought back; the third keeps growing, so
@@ -611,8 +623,8 @@ async fn a_file_that_disappears_is_forgotten_after_the_grace_period() {
     std::thread::sleep(Duration::from_millis(500));
     assert!(offsets().contains_key(&back), "a file back in time is kept");
 
-    unsafe { libc_kill(daemon.id() as i32, 15) };
-    assert!(daemon.wait().unwrap().success());
+    unsafe { libc_kill(daemon.0.id() as i32, 15) };
+    assert!(daemon.0.wait().unwrap().success());
     // Every call once: 5 + 5 + 5 + 1. Counted without FINAL too: the file that came back was
     // not read again from its start (that would have inserted its 5 calls a second time).
     let client = Client::default().with_url(&url);
