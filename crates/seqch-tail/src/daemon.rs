@@ -20,10 +20,11 @@
 //!   ClickHouse 1.67 s (641 MB/s; 288,246 rows); `summary --json` (parse only) 1.20 s; ccusage
 //!   20.0.24 `daily --json --offline` 1.70 s. With simd-json's tape (before the on-demand index
 //!   and the indexing thread) the same script gave 2.07–2.10 s for `run --once` and 1.77–1.87 s
-//!   for `summary`. After strings were checked against JSON's grammar, two more runs: 0.17 / 1.80 /
-//!   1.44 / 1.84 s and 0.19 / 2.14 / 1.45 / 1.97 s (this machine's speed drifts by 20 %). Goals not met: ≥ 2× faster than ccusage (today 1.0× for `run --once`, 1.4×
-//!   for `summary`, while also parsing every tool call and writing 288k rows) and within 3× of
-//!   `cat` (about 12×). The calling thread is the bound (~70 % of the samples; the indexing
+//!   for `summary`. After strings were checked against JSON's grammar, two more runs: 0.17 /
+//!   1.80 / 1.44 / 1.84 s and 0.19 / 2.14 / 1.45 / 1.97 s (this machine's speed drifts by 20 %).
+//!   Goals not met: ≥ 2× faster than ccusage (today 0.9–1.0× for `run --once`, 1.3–1.4× for
+//!   `summary`, while also parsing every tool call and writing 288k rows) and within 3× of `cat`
+//!   (about 11–12×). The calling thread is the bound (~70 % of the samples; the indexing
 //!   thread ~24 %, the flusher ~5 %, and the local server takes ~0.8 s of CPU on the same two
 //!   cores): reading is ~13 % of it, decoding the Codex outputs whose text decides a call's
 //!   outcome ~14 %, key lookups ~9 %, the rest spread thin (row building, hashing, sessions).
