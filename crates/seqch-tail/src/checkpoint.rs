@@ -22,15 +22,27 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Reads a file's identity (at most its first 64 KiB).
+    /// Reads a file's identity: its first line, read 4 KiB at a time (it is checked on every
+    /// read of a growing file), at most its first 64 KiB.
     pub fn of(path: &Path) -> std::io::Result<(Identity, u64)> {
+        const MOST: usize = 64 << 10;
         let meta = fs::metadata(path)?;
+        let mut file = File::open(path)?;
         let mut head = Vec::with_capacity(4096);
-        File::open(path)?.take(64 << 10).read_to_end(&mut head)?;
-        let hash = match memchr::memchr(b'\n', &head) {
-            Some(nl) => xxhash_rust::xxh3::xxh3_64(&head[..nl]),
-            None if head.len() == 64 << 10 => xxhash_rust::xxh3::xxh3_64(&head),
-            None => 0,
+        let hash = loop {
+            let before = head.len();
+            (&mut file)
+                .take((MOST - before).min(4096) as u64)
+                .read_to_end(&mut head)?;
+            if let Some(nl) = memchr::memchr(b'\n', &head[before..]) {
+                break xxhash_rust::xxh3::xxh3_64(&head[..before + nl]);
+            }
+            if head.len() == MOST {
+                break xxhash_rust::xxh3::xxh3_64(&head);
+            }
+            if head.len() == before {
+                break 0; // no complete line yet
+            }
         };
         Ok((
             Identity {
@@ -90,6 +102,32 @@ impl Checkpoints {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_head_is_the_first_line_or_the_first_64_kib() {
+        let dir = std::env::temp_dir().join(format!("seqch-head-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("h.jsonl");
+        let xxh = xxhash_rust::xxh3::xxh3_64;
+        for first in [0, 1, 4095, 4096, 4097, 10_000, 65_535] {
+            let line = "x".repeat(first);
+            fs::write(&p, format!("{line}\nrest\n")).unwrap();
+            assert_eq!(
+                Identity::of(&p).unwrap().0.head,
+                xxh(line.as_bytes()),
+                "{first}"
+            );
+        }
+        let long = "y".repeat(100_000);
+        fs::write(&p, &long).unwrap();
+        assert_eq!(
+            Identity::of(&p).unwrap().0.head,
+            xxh(&long.as_bytes()[..64 << 10])
+        );
+        fs::write(&p, &long[..(64 << 10) - 1]).unwrap();
+        assert_eq!(Identity::of(&p).unwrap().0.head, 0);
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn identity_follows_the_file_not_the_name() {
