@@ -641,3 +641,46 @@ async fn a_file_that_disappears_is_forgotten_after_the_grace_period() {
         16
     );
 }
+
+/// A line longer than the parser takes (256 MiB) is skipped and counted, without being held
+/// whole, and the lines around it are read (file mode: no server needed).
+#[test]
+fn a_line_over_the_limit_is_skipped_and_counted() {
+    let dir = std::env::temp_dir().join(seqch_testkit::unique_name("oversized"));
+    let project = dir.join("home/claude/projects/big");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::create_dir_all(dir.join("home/codex/sessions")).unwrap();
+    let mut f = std::fs::File::create(project.join("s.jsonl")).unwrap();
+    f.write_all(claude_session("before", 1).as_bytes()).unwrap();
+    f.write_all(br#"{"type":"user","sessionId":"huge","message":{"content":""#)
+        .unwrap();
+    let block = vec![b'A'; 1 << 20];
+    for _ in 0..(seqch_parse::MAX_LINE_BYTES >> 20) + 1 {
+        f.write_all(&block).unwrap();
+    }
+    f.write_all(b"\"}}\n").unwrap();
+    f.write_all(claude_session("after", 1).as_bytes()).unwrap();
+    drop(f);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_seqch-tail"))
+        .args(["run", "--once", "--mode", "file", "--claude-dir"])
+        .arg(&project.parent().unwrap())
+        .arg("--codex-dir")
+        .arg(dir.join("home/codex/sessions"))
+        .arg("--state-dir")
+        .arg(dir.join("state"))
+        .env_remove("SEQ_CH_URL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("\"oversized\": 1"), "{stdout}");
+    let turns = std::fs::read_to_string(dir.join("state/files/agent.turns.jsonl")).unwrap();
+    assert_eq!(turns.lines().count(), 2, "{turns}");
+    assert!(turns.contains("before") && turns.contains("after"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
