@@ -664,7 +664,7 @@ fn a_line_over_the_limit_is_skipped_and_counted() {
 
     let out = Command::new(env!("CARGO_BIN_EXE_seqch-tail"))
         .args(["run", "--once", "--mode", "file", "--claude-dir"])
-        .arg(&project.parent().unwrap())
+        .arg(project.parent().unwrap())
         .arg("--codex-dir")
         .arg(dir.join("home/codex/sessions"))
         .arg("--state-dir")
