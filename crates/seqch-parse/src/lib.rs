@@ -40,12 +40,13 @@
 //! | seqch, every line indexed on the calling thread | 82.3 ms | 789 MiB/s | 474 k |
 //! | `serde_json::Value` baseline | 215.5 ms | 302 MiB/s | 171 k |
 //!
-//! seqch is 3.3× the baseline (a second run: 70.9 ms against 222.5 ms, 3.1×; with strings checked
-//! against JSON's grammar, 71.6 ms against 230.3 ms, 3.2×, and 81.9 against 221.3 in a noisier run; 2.6× on one core; 2.1× with simd-json's tape, which decodes
-//! every string of a line: 104 ms in the same bench earlier the same day). The parser issue's
-//! goals (≥ 1 GB/s per core, ≥ 5× the baseline) are not met: on one core the time is spread
-//! over finding string ends (~17 %), reading (~12 %), decoding the Codex outputs whose text
-//! decides a call's outcome (~13 %) and key lookups (~7 %).
+//! seqch is 3.3× the baseline. Other runs: 70.9 ms against 222.5 ms (3.1×); with strings
+//! checked against JSON's grammar, 71.6 against 230.3 ms (3.2×) and 81.9 against 221.3 ms in a
+//! noisier run. On one core it is 2.6×; with simd-json's tape, which decodes every string of a
+//! line, it was 2.1× (104 ms in the same bench earlier the same day). The parser issue's goals
+//! (≥ 1 GB/s per core, ≥ 5× the baseline) are not met: on one core the time is spread over
+//! finding string ends (~17 %), reading (~12 %), unescaping the strings that are read (~13 %)
+//! and key lookups (~7 %).
 //!
 //! Against ccusage 20.0.24 (native) on the Claude part of a 211 MB generated corpus
 //! (`cargo run --release -p seqch-bench -- gen --mb 200 --out /tmp/corpus`, 136 MB of Claude
