@@ -249,8 +249,8 @@ fn summarize(name: &str, input: Option<Value<'_, '_>>, scratch: &mut String, out
     };
     scratch.clear();
     match (key, input) {
-        (Some(k), Some(i)) if i.get(k).and_then(|x| x.into_string()).is_some() => {
-            scratch.push_str(i.get(k).and_then(|x| x.into_string()).unwrap_or(""));
+        (Some(k), Some(i)) if i.get(k).and_then(|x| x.as_str()).is_some() => {
+            scratch.push_str(i.get(k).and_then(|x| x.as_str()).unwrap_or(""));
         }
         (_, Some(i)) => write_compact(i, scratch),
         (_, None) => {}
@@ -429,20 +429,17 @@ impl Global {
             return;
         };
         for block in content.iter() {
-            if block.get("type").and_then(|t| t.into_string()) != Some("tool_use") {
+            if block.get("type").and_then(|t| t.as_str()) != Some("tool_use") {
                 continue;
             }
-            let Some(id) = block.get("id").and_then(|x| x.into_string()) else {
+            let Some(id) = block.get("id").and_then(|x| x.as_str()) else {
                 continue;
             };
             let h = key_hash(id);
             if !self.tools_seen.insert(h) {
                 continue;
             }
-            let name = block
-                .get("name")
-                .and_then(|x| x.into_string())
-                .unwrap_or("");
+            let name = block.get("name").and_then(|x| x.as_str()).unwrap_or("");
             summarize(
                 name,
                 field(block, "input"),
@@ -564,10 +561,10 @@ impl Global {
             return;
         };
         for block in blocks.iter() {
-            if block.get("type").and_then(|t| t.into_string()) != Some("tool_result") {
+            if block.get("type").and_then(|t| t.as_str()) != Some("tool_result") {
                 continue;
             }
-            let Some(id) = block.get("tool_use_id").and_then(|x| x.into_string()) else {
+            let Some(id) = block.get("tool_use_id").and_then(|x| x.as_str()) else {
                 continue;
             };
             let Some(call) = self.pending_tools.remove(&key_hash(id)) else {

@@ -12,7 +12,7 @@ use seqch_rows::RateLimit;
 
 use crate::json::{
     BadField, JsonScratch, TextSize, Value, arr_field, f64_field, field, obj_field, str_field,
-    u64_field, write_compact,
+    typed_field, u64_field, write_compact,
 };
 use crate::parser::{Agent, FileId, Shared, Sink, Skip, Sym, ToolValues, TurnValues, key_hash};
 use crate::pricing::OpenAiUsage;
@@ -523,7 +523,7 @@ impl Global {
             .and_then(|s| s.get("subagent"))
             .and_then(|s| s.get("thread_spawn"))
             .and_then(|t| t.get("parent_thread_id"))
-            .and_then(|x| x.into_string());
+            .and_then(|x| x.as_str());
         let parent = str_field(p, "forked_from_id")?
             .or(spawn_parent)
             .or(str_field(p, "parent_thread_id")?);
@@ -609,11 +609,8 @@ impl Global {
                     let nanos = d.get("nanos").and_then(|x| x.as_u64()).unwrap_or(0);
                     secs.saturating_mul(1000).saturating_add(nanos / 1_000_000)
                 });
-                let output = match field(p, "aggregated_output") {
-                    Some(o) => Some(o.text_size().ok_or(BadField("aggregated_output"))?),
-                    None => None,
-                };
-                let output = output.map(TextSize::bytes_and_lines);
+                let output = typed_field(p, "aggregated_output", |o| o.text_size())?
+                    .map(TextSize::bytes_and_lines);
                 if let (Some(id), Some(code)) = (call_id, code) {
                     self.resolve(shared, f, key_hash(id), code == 0, dur, output, ts, sink);
                 }
@@ -1090,7 +1087,7 @@ impl Global {
                             .iter()
                             .flat_map(|a| a.iter())
                         {
-                            if let Some(t) = item.get("text").and_then(|t| t.into_string()) {
+                            if let Some(t) = item.get("text").and_then(|t| t.as_str()) {
                                 text.push_str(t);
                             }
                         }
@@ -1145,7 +1142,7 @@ impl Global {
                     ..
                 } = self;
                 let parsed = nested.with_line(nested_bytes, |args| {
-                    let text = |k: &str| args.get(k).and_then(|x| x.into_string());
+                    let text = |k: &str| args.get(k).and_then(|x| x.as_str());
                     match name {
                         "shell" | "container.exec" => {
                             let argv = args.get("command").and_then(|c| c.as_array());

@@ -427,10 +427,6 @@ impl<'t, 'i> Value<'t, 'i> {
         Some(unsafe { std::str::from_utf8_unchecked(self.raw()) })
     }
 
-    pub(crate) fn into_string(self) -> Option<&'i str> {
-        self.as_str()
-    }
-
     /// The decoded size of a string, measured on its escaped bytes without decoding them.
     pub(crate) fn text_size(&self) -> Option<TextSize> {
         if !self.is_str() {
@@ -660,20 +656,26 @@ pub(crate) fn field<'t, 'i>(v: Value<'t, 'i>, key: &str) -> Option<Value<'t, 'i>
     v.get(key).filter(|x| !x.is_null())
 }
 
+/// A field read with `read`: `None` when absent or `null`, [`BadField`] when `read` finds the
+/// value of the wrong type.
+pub(crate) fn typed_field<'t, 'i, T>(
+    v: Value<'t, 'i>,
+    key: &'static str,
+    read: impl FnOnce(Value<'t, 'i>) -> Option<T>,
+) -> Field<T> {
+    field(v, key)
+        .map(|x| read(x).ok_or(BadField(key)))
+        .transpose()
+}
+
 pub(crate) fn str_field<'i>(v: Value<'_, 'i>, key: &'static str) -> Field<&'i str> {
-    match field(v, key) {
-        None => Ok(None),
-        Some(x) => x.into_string().map(Some).ok_or(BadField(key)),
-    }
+    typed_field(v, key, |x| x.as_str())
 }
 
 /// A non-negative integer (a float with no fractional part is accepted; a negative number is
 /// clamped to 0, since token counts below zero only come from broken writers).
 pub(crate) fn u64_field(v: Value<'_, '_>, key: &'static str) -> Field<u64> {
-    match field(v, key) {
-        None => Ok(None),
-        Some(x) => as_u64(x).map(Some).ok_or(BadField(key)),
-    }
+    typed_field(v, key, as_u64)
 }
 
 pub(crate) fn as_u64(x: Value<'_, '_>) -> Option<u64> {
@@ -690,32 +692,19 @@ pub(crate) fn as_u64(x: Value<'_, '_>) -> Option<u64> {
 }
 
 pub(crate) fn f64_field(v: Value<'_, '_>, key: &'static str) -> Field<f64> {
-    match field(v, key) {
-        None => Ok(None),
-        Some(x) => x.cast_f64().map(Some).ok_or(BadField(key)),
-    }
+    typed_field(v, key, |x| x.cast_f64())
 }
 
 pub(crate) fn bool_field(v: Value<'_, '_>, key: &'static str) -> Field<bool> {
-    match field(v, key) {
-        None => Ok(None),
-        Some(x) => x.as_bool().map(Some).ok_or(BadField(key)),
-    }
+    typed_field(v, key, |x| x.as_bool())
 }
 
 pub(crate) fn obj_field<'t, 'i>(v: Value<'t, 'i>, key: &'static str) -> Field<Value<'t, 'i>> {
-    match field(v, key) {
-        None => Ok(None),
-        Some(x) if x.is_object() => Ok(Some(x)),
-        Some(_) => Err(BadField(key)),
-    }
+    typed_field(v, key, |x| x.is_object().then_some(x))
 }
 
 pub(crate) fn arr_field<'t, 'i>(v: Value<'t, 'i>, key: &'static str) -> Field<Array<'t, 'i>> {
-    match field(v, key) {
-        None => Ok(None),
-        Some(x) => x.as_array().map(Some).ok_or(BadField(key)),
-    }
+    typed_field(v, key, |x| x.as_array())
 }
 
 /// Writes `v` as compact JSON into `out` (for summaries of tool inputs without a known shape):
