@@ -427,23 +427,23 @@ impl<'t, 'i> Value<'t, 'i> {
         Some(unsafe { std::str::from_utf8_unchecked(self.raw()) })
     }
 
-    /// The decoded size of a string, measured on its escaped bytes without decoding them.
+    /// The decoded size of a string, measured on its escaped bytes without decoding them. Still
+    /// escaped, a string holds no raw control character (indexing refuses them): its newlines are
+    /// escapes. (Once decoded in place, they are bytes like any other.)
     pub(crate) fn text_size(&self) -> Option<TextSize> {
-        if !self.is_str() {
-            return None;
-        }
-        let raw = self.raw();
-        let mut size = TextSize::of(raw);
-        if self.kind() == Kind::Str {
-            return Some(size);
-        }
+        let raw = match self.kind() {
+            Kind::Str => return Some(TextSize::of(self.raw())),
+            Kind::EscapedStr => self.raw(),
+            _ => return None,
+        };
+        let mut size = TextSize {
+            bytes: raw.len() as u64,
+            ..TextSize::default()
+        };
         if let Some((removed, newlines)) = strings::shrink(raw) {
             size.bytes -= removed;
-            size.newlines += newlines;
-            size.ends_with_newline = match raw.last() {
-                Some(b'n') => strings::last_is_escaped(raw),
-                last => last == Some(&b'\n'),
-            };
+            size.newlines = newlines;
+            size.ends_with_newline = raw.last() == Some(&b'n') && strings::last_is_escaped(raw);
             return Some(size);
         }
         // `\u` escapes: one at a time.
@@ -531,8 +531,8 @@ impl<'t, 'i> Value<'t, 'i> {
 
 /// The escape at the start of `s` (a backslash): the character it stands for and how many
 /// bytes it spans. A lone UTF-16 surrogate stands for U+FFFD. A backslash that starts no JSON
-/// escape (which indexing refuses, so only a defence) stands for nothing and is dropped. Every character is at most as long as its escape,
-/// which lets strings be decoded in place.
+/// escape (which indexing refuses, so only a defence) stands for nothing and is dropped. Every
+/// character is at most as long as its escape, which lets strings be decoded in place.
 fn escape(s: &[u8]) -> (Option<char>, usize) {
     let simple = match s.get(1) {
         Some(b'u') => None,
