@@ -523,20 +523,16 @@ impl Parser {
         };
         let whole = &mut bytes[..=last];
         if whole.len() < INDEX_AHEAD_BYTES || !self.feed_indexed_ahead(file, offset, whole, sink) {
+            // Taken out for the loop: a line's index borrows it while the line is applied.
+            let mut json = std::mem::take(&mut self.json);
             let mut at = 0;
             while let Some((line, next)) = next_line(whole, at) {
-                let mut json = std::mem::take(&mut self.json);
                 let index = json.index(&whole[line.clone()]);
-                self.apply(
-                    file,
-                    offset + line.start as u64,
-                    &mut whole[line],
-                    index,
-                    sink,
-                );
-                self.json = json;
+                let line_at = offset + line.start as u64;
+                self.apply(file, line_at, &mut whole[line], index, sink);
                 at = next;
             }
+            self.json = json;
         }
         last + 1
     }
