@@ -26,12 +26,13 @@
 //!   `summary`, while also parsing every tool call and writing 288k rows) and within 3× of `cat`
 //!   (about 11–12×). The calling thread is the bound (~70 % of the samples; the indexing
 //!   thread ~24 %, the flusher ~5 %, and the local server takes ~0.8 s of CPU on the same two
-//!   cores): reading is ~13 % of it, decoding the Codex outputs whose text decides a call's
-//!   outcome ~14 %, key lookups ~9 %, the rest spread thin (row building, hashing, sessions).
+//!   cores): reading is ~13 % of it, unescaping the strings that are read ~14 %, key lookups
+//!   ~9 %, the rest spread thin (row building, hashing, sessions). Decoding only the lines of
+//!   Codex outputs that decide a call's outcome did not change the total, and was dropped.
 //! - Freshness (`U=… python3 benches/scripts/freshness.py`): append → queryable over 100
 //!   appends, p50 0.527 s, p95 0.544 s, p99 0.549 s (goal: 1 s at p99; again at the end of the
-//!   day: 0.522 / 0.539 / 0.546 s); the grace period
-//!   (300 ms) and the writer's flush interval (200 ms) are most of it.
+//!   day: 0.522 / 0.539 / 0.546 s); the grace period (300 ms) and the writer's flush interval
+//!   (200 ms) are most of it.
 //! - Idle cost (`python3 benches/scripts/idle.py`): 10,000 tracked idle files, 1.7 % of one
 //!   core, 22.6 MB RSS (again at the end of the day: 1.9 %, 22.8 MB; file events mark what to
 //!   read; all files are checked every 3 s).
@@ -428,11 +429,7 @@ fn feed_range(
     let (mut at, mut chunk) = (from, READ_CHUNK as u64);
     while at < to {
         let end = to.min(at + chunk);
-        buf.clear();
-        let read = f
-            .seek(SeekFrom::Start(at))
-            .and_then(|_| (&mut f).take(end - at).read_to_end(buf));
-        match read {
+        match read_at(&mut f, at, end - at, buf) {
             // What was fed stays fed: its rows are on their way.
             Err(_) if at > from => break,
             Err(e) => return Err(e),
@@ -468,6 +465,14 @@ fn feed_range(
     Ok(at - from)
 }
 
+/// Replaces `buf` with at most `len` bytes of `f` from `from` on (fewer at its end).
+fn read_at(f: &mut std::fs::File, from: u64, len: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    buf.clear();
+    f.seek(SeekFrom::Start(from))?;
+    f.take(len).read_to_end(buf)?;
+    Ok(())
+}
+
 /// Just past the next `\n` at or after `from` (before `to`), reading a piece at a time.
 fn next_line_start(
     f: &mut std::fs::File,
@@ -476,10 +481,7 @@ fn next_line_start(
     buf: &mut Vec<u8>,
 ) -> std::io::Result<Option<u64>> {
     while from < to {
-        buf.clear();
-        f.seek(SeekFrom::Start(from))?;
-        f.take((to - from).min(READ_CHUNK as u64))
-            .read_to_end(buf)?;
+        read_at(f, from, (to - from).min(READ_CHUNK as u64), buf)?;
         if buf.is_empty() {
             break;
         }
@@ -498,9 +500,7 @@ fn last_line_end(path: &Path, len: u64) -> std::io::Result<u64> {
     let mut window = READ_CHUNK as u64;
     loop {
         let from = len.saturating_sub(window);
-        buf.clear();
-        f.seek(SeekFrom::Start(from))?;
-        (&mut f).take(len - from).read_to_end(&mut buf)?;
+        read_at(&mut f, from, len - from, &mut buf)?;
         if let Some(i) = memchr::memrchr(b'\n', &buf) {
             return Ok(from + i as u64 + 1);
         }
