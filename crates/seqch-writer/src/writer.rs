@@ -612,6 +612,13 @@ struct Pending {
     since: Option<Instant>,
 }
 
+impl Pending {
+    /// The batch's size against batch_bytes: its RowBinary or its JSON, whichever is larger.
+    fn bytes(&self) -> usize {
+        self.data.len().max(self.json.len())
+    }
+}
+
 /// Moves what the producers' rings hold into the batches. Returns the rows taken.
 fn collect(shared: &Shared, pending: &mut [Pending]) -> u64 {
     let mut took = 0;
@@ -783,12 +790,17 @@ impl<'a> Flusher<'a> {
     fn drain_rings(&mut self) -> u64 {
         let took = collect(self.shared, &mut self.pending);
         for t in 0..TABLES.len() {
-            let p = &self.pending[t];
-            if p.data.len().max(p.json.len()) >= self.shared.config.batch_bytes {
-                self.seal(t);
-            }
+            self.seal_if_full(t);
         }
         took
+    }
+
+    /// Seals the table's batch once it holds batch_bytes.
+    fn seal_if_full(&mut self, t: usize) {
+        let p = &self.pending[t];
+        if p.bytes() >= self.shared.config.batch_bytes {
+            self.seal(t);
+        }
     }
 
     /// Appends a row that came through the queue to its table's batch.
@@ -799,9 +811,7 @@ impl<'a> Flusher<'a> {
         p.since.get_or_insert_with(Instant::now);
         p.data.extend_from_slice(data);
         p.json.extend_from_slice(json);
-        if p.data.len().max(p.json.len()) >= self.shared.config.batch_bytes {
-            self.seal(table);
-        }
+        self.seal_if_full(table);
     }
 
     fn seal_all(&mut self) {
@@ -1046,7 +1056,7 @@ impl<'a> Flusher<'a> {
                 tokio::select! {
                     answer = &mut request => return answer,
                     _ = poll.tick() => {
-                        let held: usize = pending.iter().map(|p| p.data.len().max(p.json.len())).sum();
+                        let held: usize = pending.iter().map(Pending::bytes).sum();
                         if !closing && held < 2 * shared.config.batch_bytes {
                             collect(shared, pending);
                         }
