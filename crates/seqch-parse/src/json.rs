@@ -16,6 +16,8 @@
 
 mod strings;
 
+use strings::StringEnds;
+
 use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ops::Range;
@@ -180,7 +182,7 @@ fn index_line(nodes: &mut Vec<Node>, open: &mut Vec<u32>, line: &[u8]) -> Result
     }
     let base = nodes.len();
     open.clear();
-    if structure(nodes, open, line, base).is_none() {
+    if structure(nodes, open, line, base, &mut StringEnds::new(line)).is_none() {
         nodes.truncate(base);
         return Err(SkipReason::MalformedJson);
     }
@@ -188,7 +190,13 @@ fn index_line(nodes: &mut Vec<Node>, open: &mut Vec<u32>, line: &[u8]) -> Result
 }
 
 /// Indexes the JSON value that is the whole of `s`.
-fn structure(nodes: &mut Vec<Node>, open: &mut Vec<u32>, s: &[u8], base: usize) -> Option<()> {
+fn structure(
+    nodes: &mut Vec<Node>,
+    open: &mut Vec<u32>,
+    s: &[u8],
+    base: usize,
+    ends: &mut StringEnds<'_>,
+) -> Option<()> {
     let mut i = skip_ws(s, 0);
     'value: loop {
         match *s.get(i)? {
@@ -200,7 +208,7 @@ fn structure(nodes: &mut Vec<Node>, open: &mut Vec<u32>, s: &[u8], base: usize) 
                     i += 1;
                     close(nodes, open, base);
                 } else {
-                    i = key(s, i, nodes)?;
+                    i = key(s, i, ends, nodes)?;
                     continue 'value;
                 }
             }
@@ -215,7 +223,7 @@ fn structure(nodes: &mut Vec<Node>, open: &mut Vec<u32>, s: &[u8], base: usize) 
                     continue 'value;
                 }
             }
-            b'"' => i = string(s, i + 1, nodes)?,
+            b'"' => i = string(ends, i + 1, nodes)?,
             b't' => i = literal(s, i, b"true", Kind::True, nodes)?,
             b'f' => i = literal(s, i, b"false", Kind::False, nodes)?,
             b'n' => i = literal(s, i, b"null", Kind::Null, nodes)?,
@@ -237,7 +245,7 @@ fn structure(nodes: &mut Vec<Node>, open: &mut Vec<u32>, s: &[u8], base: usize) 
             parent.a.set(parent.a.get() + 1);
             match (s.get(i)?, parent.kind.get()) {
                 (b',', Kind::Object) => {
-                    i = key(s, skip_ws(s, i + 1), nodes)?;
+                    i = key(s, skip_ws(s, i + 1), ends, nodes)?;
                     continue 'value;
                 }
                 (b',', _) => {
@@ -268,17 +276,17 @@ fn skip_ws(s: &[u8], mut i: usize) -> usize {
 }
 
 /// An object key at `i`, its colon, and the whitespace before the value.
-fn key(s: &[u8], i: usize, nodes: &mut Vec<Node>) -> Option<usize> {
+fn key(s: &[u8], i: usize, ends: &mut StringEnds<'_>, nodes: &mut Vec<Node>) -> Option<usize> {
     if s.get(i) != Some(&b'"') {
         return None;
     }
-    let i = skip_ws(s, string(s, i + 1, nodes)?);
+    let i = skip_ws(s, string(ends, i + 1, nodes)?);
     (s.get(i) == Some(&b':')).then(|| skip_ws(s, i + 1))
 }
 
 /// The string whose contents start at `start`; returns the index after its closing quote.
-fn string(s: &[u8], start: usize, nodes: &mut Vec<Node>) -> Option<usize> {
-    let (end, backslashes) = strings::end(s, start)?;
+fn string(ends: &mut StringEnds<'_>, start: usize, nodes: &mut Vec<Node>) -> Option<usize> {
+    let (end, backslashes) = ends.end(start)?;
     let kind = if backslashes {
         Kind::EscapedStr
     } else {

@@ -12,50 +12,109 @@
 const BLOCK: usize = 64;
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
 
-/// The closing quote of the string whose contents start at `start`, and whether the contents
-/// hold any backslash; `None` when the string is not closed or its contents break the grammar.
-pub(super) fn end(s: &[u8], start: usize) -> Option<(usize, bool)> {
-    let mut pad = [0; BLOCK];
-    let mut carry = 0;
-    let mut backslashes = false;
-    let mut i = start;
-    while i < s.len() {
-        let (chunk, len) = block(s, i, &mut pad);
-        let [quotes, bs] = masks(chunk, [b'"', b'\\']);
-        let escaped = escaped(bs, &mut carry);
-        let real = quotes & !escaped;
-        // The bytes of this block that belong to the contents.
-        let inside = match real {
-            0 if len == BLOCK => u64::MAX,
-            0 => (1u64 << len) - 1,
-            _ => (1u64 << real.trailing_zeros()) - 1,
+/// The string ends of one line, found block by block as the indexer asks for them.
+///
+/// Indexing walks a line forwards, so each 64-byte block is turned into masks once, when the
+/// first string reaching into it is looked at, and kept for the strings after it: a line with
+/// fifty short keys costs a pass over its blocks, not fifty. The escape carry runs from the
+/// start of the line, as the blocks are met in order.
+pub(super) struct StringEnds<'s> {
+    s: &'s [u8],
+    /// Where the current block starts.
+    at: usize,
+    /// The current block's quotes that no backslash escapes.
+    quotes: u64,
+    backslashes: u64,
+    /// The current block's characters escaped by an odd run of backslashes.
+    escaped: u64,
+    /// The current block's bytes below 0x20 (only those inside `s`).
+    controls: u64,
+    carry: u64,
+}
+
+impl<'s> StringEnds<'s> {
+    pub(super) fn new(s: &'s [u8]) -> Self {
+        let mut ends = Self {
+            s,
+            at: 0,
+            quotes: 0,
+            backslashes: 0,
+            escaped: 0,
+            controls: 0,
+            carry: 0,
         };
-        if controls(chunk) & inside != 0 {
-            return None;
-        }
-        // Escapes are a few per block even in code: each escaped character is looked at.
-        let mut escapes = escaped & inside;
-        while escapes != 0 {
-            let at = escapes.trailing_zeros() as usize;
-            match chunk[at] {
-                b'"' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                b'u' if s
-                    .get(i + at + 1..i + at + 5)?
-                    .iter()
-                    .all(u8::is_ascii_hexdigit) => {}
-                _ => return None,
-            }
-            escapes &= escapes - 1;
-        }
-        if real != 0 {
-            let at = real.trailing_zeros();
-            backslashes |= bs & inside != 0;
-            return Some((i + at as usize, backslashes));
-        }
-        backslashes |= bs != 0;
-        i += len;
+        ends.load();
+        ends
     }
-    None
+
+    /// Masks the block at `self.at`.
+    fn load(&mut self) {
+        let mut pad = [0; BLOCK];
+        let (chunk, len) = block(self.s, self.at, &mut pad);
+        let [quotes, bs] = masks(chunk, [b'"', b'\\']);
+        self.escaped = escaped(bs, &mut self.carry);
+        self.quotes = quotes & !self.escaped;
+        self.backslashes = bs;
+        self.controls = controls(chunk) & below(len);
+    }
+
+    /// The closing quote of the string whose contents start at `start`, and whether the
+    /// contents hold any backslash; `None` when the string is not closed or its contents break
+    /// the grammar. `start` only ever grows from one call to the next.
+    pub(super) fn end(&mut self, start: usize) -> Option<(usize, bool)> {
+        let mut backslashes = false;
+        let mut from = start;
+        loop {
+            while from >= self.at + BLOCK {
+                self.at += BLOCK;
+                if self.at >= self.s.len() {
+                    return None;
+                }
+                self.load();
+            }
+            let after = !below(from - self.at);
+            let real = self.quotes & after;
+            // The bytes of this block that belong to the contents.
+            let inside = after
+                & below(if real == 0 {
+                    BLOCK
+                } else {
+                    real.trailing_zeros() as usize
+                });
+            if self.controls & inside != 0 {
+                return None;
+            }
+            // Escapes are a few per block even in code: each escaped character is looked at.
+            let mut escapes = self.escaped & inside;
+            while escapes != 0 {
+                let at = self.at + escapes.trailing_zeros() as usize;
+                match self.s.get(at)? {
+                    b'"' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                    b'u' if self
+                        .s
+                        .get(at + 1..at + 5)?
+                        .iter()
+                        .all(u8::is_ascii_hexdigit) => {}
+                    _ => return None,
+                }
+                escapes &= escapes - 1;
+            }
+            backslashes |= self.backslashes & inside != 0;
+            if real != 0 {
+                return Some((self.at + real.trailing_zeros() as usize, backslashes));
+            }
+            from = self.at + BLOCK;
+        }
+    }
+}
+
+/// The bits of the first `n` bytes of a block.
+fn below(n: usize) -> u64 {
+    if n >= BLOCK {
+        u64::MAX
+    } else {
+        (1u64 << n) - 1
+    }
 }
 
 /// How many bytes decoding removes from the contents of a string with escapes, and how many
@@ -287,7 +346,30 @@ mod tests {
 
         #[test]
         fn the_end_is_the_first_unescaped_quote_of_grammatical_contents(s in bytes()) {
-            prop_assert_eq!(end(&s, 0), end_by_walking(&s));
+            prop_assert_eq!(StringEnds::new(&s).end(0), end_by_walking(&s));
+        }
+
+        #[test]
+        fn successive_strings_of_a_line_end_where_a_walk_ends_them(
+            parts in proptest::collection::vec(bytes(), 1..8),
+        ) {
+            let mut line = Vec::new();
+            for part in &parts {
+                line.push(b'"');
+                line.extend(part);
+            }
+            line.push(b'"');
+            let mut ends = StringEnds::new(&line);
+            let mut start = 1;
+            loop {
+                let walked = end_by_walking(&line[start..]).map(|(end, bs)| (start + end, bs));
+                prop_assert_eq!(ends.end(start), walked);
+                // The indexer only starts a string at a quote right after the last one.
+                match walked {
+                    Some((end, _)) if line.get(end + 1) == Some(&b'"') => start = end + 2,
+                    _ => break,
+                }
+            }
         }
     }
 }
