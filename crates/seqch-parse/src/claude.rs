@@ -2,7 +2,7 @@
 //! paired with their results, session activity. The rules are in COUNTING.md ("Claude turns",
 //! "Claude tool calls").
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::json::{

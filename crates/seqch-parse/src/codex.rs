@@ -3,7 +3,7 @@
 //! COUNTING.md ("Codex turns", "Codex files across places", "Codex tool calls", "Codex rate
 //! limits").
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 

@@ -1,7 +1,9 @@
 //! The parser: state shared across every file of a scan (global dedup, sessions, prices), the
 //! line loop, and the [`Sink`] that receives rows.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::ops::Range;
 use std::path::Path;
 

@@ -2,7 +2,9 @@
 //! aggregated from the rows a [`Parser`](crate::Parser) emits, and its stable JSON Lines form
 //! (COUNTING.md, "Summary").
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::io::{self, Write};
 
 use jiff::tz::TimeZone;
