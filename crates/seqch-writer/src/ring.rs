@@ -51,6 +51,8 @@ struct ProducerSide {
     /// Rows handed to the writer by this ring's thread, and rows written into the ring.
     pushed: AtomicU64,
     written: AtomicU64,
+    /// Rows of this ring's thread waiting in the writer's queue (the ring was full).
+    spilled: AtomicU64,
 }
 
 // SAFETY: the bytes in `buf` between `head` and `tail` belong to the reader, the rest to the
@@ -83,6 +85,7 @@ impl Ring {
                 head_seen: UnsafeCell::new(0),
                 pushed: AtomicU64::new(0),
                 written: AtomicU64::new(0),
+                spilled: AtomicU64::new(0),
             }),
             rang: AtomicBool::new(false),
             retired: AtomicBool::new(false),
@@ -97,6 +100,14 @@ impl Ring {
     /// Rows handed to the writer by this ring's thread.
     pub(crate) fn pushed(&self) -> u64 {
         self.producer_side.pushed.load(Ordering::Relaxed)
+    }
+
+    /// Rows of this ring's thread waiting in the writer's queue, because the ring was full.
+    /// While any do, the thread's next rows follow them there, and the flusher takes a queued
+    /// row only after the ring's older ones: the thread's rows are taken in the order pushed.
+    /// (On the producer's cache line: the flusher writes it only when it takes a queued row.)
+    pub(crate) fn spilled(&self) -> &AtomicU64 {
+        &self.producer_side.spilled
     }
 
     /// Rows written and not read yet.
@@ -199,7 +210,7 @@ impl Producer {
         Self { ring }
     }
 
-    pub(crate) fn ring(&self) -> &Ring {
+    pub(crate) fn ring(&self) -> &std::sync::Arc<Ring> {
         &self.ring
     }
 

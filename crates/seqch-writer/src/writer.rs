@@ -13,7 +13,10 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::atomic::{
+    AtomicBool, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
+    Ordering::SeqCst,
+};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -174,6 +177,9 @@ enum Msg {
         table: usize,
         data: Vec<u8>,
         json: Vec<u8>,
+        /// The ring of the pushing thread (`None`: a thread without one), whose older rows
+        /// must be taken first.
+        from: Option<Arc<Ring>>,
     },
     /// Look at the rings now.
     Wake,
@@ -390,7 +396,7 @@ impl Writer {
                     c.errors.fetch_add(1, Relaxed);
                     return Err(PushError::Invalid);
                 }
-                self.queue(table, data, json)
+                self.queue(table, data, json, None)
             })
     }
 
@@ -424,10 +430,14 @@ impl Writer {
             shared.counters.errors.fetch_add(1, Relaxed);
             return Err(PushError::Invalid);
         }
-        match lane
-            .producer
-            .write(table as u8, &mut lane.record, &lane.json)
-        {
+        // Rows of this thread still in the queue: this one goes after them.
+        let written = if lane.producer.ring().spilled().load(Acquire) > 0 {
+            Written::NoRoom
+        } else {
+            lane.producer
+                .write(table as u8, &mut lane.record, &lane.json)
+        };
+        match written {
             Written::Ok => {}
             Written::HalfFull => {
                 let ring = lane.producer.ring();
@@ -437,7 +447,8 @@ impl Writer {
             }
             Written::NoRoom => {
                 let data = lane.record[ring::HEADER..].to_vec();
-                return self.queue(table, data, lane.json.clone());
+                let from = Some(lane.producer.ring().clone());
+                return self.queue(table, data, lane.json.clone(), from);
             }
         }
         // The ring's position was published with a SeqCst swap: either the flusher, which parks
@@ -454,15 +465,36 @@ impl Writer {
     }
 
     /// Sends a row through the shared queue, refusing it (and counting) when that is full.
-    fn queue(&self, table: usize, data: Vec<u8>, json: Vec<u8>) -> Result<(), PushError> {
+    fn queue(
+        &self,
+        table: usize,
+        data: Vec<u8>,
+        json: Vec<u8>,
+        from: Option<Arc<Ring>>,
+    ) -> Result<(), PushError> {
         let c = &self.shared.counters;
         // Counted before it is sent, so that the flusher never takes a row not yet counted.
         c.queued.fetch_add(1, Relaxed);
-        let refused = match self.tx.try_send(Msg::Row { table, data, json }) {
-            Ok(()) => return Ok(()),
-            Err(TrySendError::Full(_)) => PushError::Full,
-            Err(TrySendError::Disconnected(_)) => PushError::Closed,
+        if let Some(ring) = &from {
+            ring.spilled().fetch_add(1, Relaxed);
+        }
+        let msg = Msg::Row {
+            table,
+            data,
+            json,
+            from,
         };
+        let (refused, msg) = match self.tx.try_send(msg) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Full(msg)) => (PushError::Full, msg),
+            Err(TrySendError::Disconnected(msg)) => (PushError::Closed, msg),
+        };
+        if let Msg::Row {
+            from: Some(ring), ..
+        } = msg
+        {
+            ring.spilled().fetch_sub(1, Relaxed);
+        }
         c.queued.fetch_sub(1, Relaxed);
         c.refused.fetch_add(1, Relaxed);
         Err(refused)
@@ -742,9 +774,13 @@ impl<'a> Flusher<'a> {
             let msg = rx.recv_deadline(wake);
             self.shared.parked.store(false, Relaxed);
             match msg {
-                Ok(Msg::Row { table, data, json }) => {
-                    self.shared.counters.queued.fetch_sub(1, Relaxed);
-                    self.take(table, &data, &json);
+                Ok(Msg::Row {
+                    table,
+                    data,
+                    json,
+                    from,
+                }) => {
+                    self.take_queued(table, &data, &json, from);
                     empty_polls = 0;
                     last_row = Instant::now();
                 }
@@ -762,9 +798,14 @@ impl<'a> Flusher<'a> {
                 Ok(Msg::Close(ack)) => {
                     // Rows pushed before the close flag was seen are still queued: take them.
                     while let Ok(msg) = rx.try_recv() {
-                        if let Msg::Row { table, data, json } = msg {
-                            self.shared.counters.queued.fetch_sub(1, Relaxed);
-                            self.take(table, &data, &json);
+                        if let Msg::Row {
+                            table,
+                            data,
+                            json,
+                            from,
+                        } = msg
+                        {
+                            self.take_queued(table, &data, &json, from);
                         }
                     }
                     // No more taking in while sending: a push that raced the close flag into a
@@ -803,14 +844,24 @@ impl<'a> Flusher<'a> {
         }
     }
 
-    /// Appends a row that came through the queue to its table's batch.
-    fn take(&mut self, table: usize, data: &[u8], json: &[u8]) {
-        self.shared.counters.held.fetch_add(1, Relaxed);
+    /// Appends a row that came through the queue to its table's batch, after the rows its
+    /// thread wrote into its ring before it: the thread writes no more there until this row
+    /// is taken.
+    fn take_queued(&mut self, table: usize, data: &[u8], json: &[u8], from: Option<Arc<Ring>>) {
+        if from.as_ref().is_none_or(|ring| !ring.is_empty()) {
+            self.drain_rings();
+        }
+        let c = &self.shared.counters;
+        c.queued.fetch_sub(1, Relaxed);
+        c.held.fetch_add(1, Relaxed);
         let p = &mut self.pending[table];
         p.rows += 1;
         p.since.get_or_insert_with(Instant::now);
         p.data.extend_from_slice(data);
         p.json.extend_from_slice(json);
+        if let Some(ring) = from {
+            ring.spilled().fetch_sub(1, Release);
+        }
         self.seal_if_full(table);
     }
 

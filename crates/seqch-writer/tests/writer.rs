@@ -296,6 +296,40 @@ fn file_mode_writes_one_json_object_per_row() {
     assert_eq!(w.push(&turn(9, "late")), Err(PushError::Closed));
 }
 
+/// A thread's rows keep their order, also when its ring is full and some go through the queue:
+/// a ReplacingMergeTree without a version keeps the last inserted of equal keys.
+#[test]
+fn rows_keep_their_order_when_a_full_ring_spills_into_the_queue() {
+    let dir = tmp("order");
+    let w = Writer::new(WriterConfig {
+        mode: Mode::File,
+        file_dir: dir.join("files"),
+        spool_dir: dir.join("spool"),
+        ring_bytes: 4096,
+        queue_capacity: 1 << 20,
+        ..WriterConfig::default()
+    })
+    .unwrap();
+    let ids: Vec<String> = (0..50_000u64).map(|i| format!("o{i}")).collect();
+    // A 4 KiB ring holds a few dozen rows: most of a tight loop's pushes find it full.
+    for (i, id) in ids.iter().enumerate() {
+        w.push(&turn(i as u64, id)).unwrap();
+    }
+    assert!(w.close(Duration::from_secs(30)));
+    let text = std::fs::read_to_string(dir.join("files/agent.turns.jsonl")).unwrap();
+    let order: Vec<u64> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["ts_ms"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(order.len(), ids.len());
+    let first_out_of_order = order.windows(2).position(|w| w[0] >= w[1]);
+    assert_eq!(first_out_of_order, None);
+}
+
 /// The URL of a server that accepts connections and never answers.
 fn silent_server() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
