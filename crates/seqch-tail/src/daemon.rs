@@ -672,9 +672,7 @@ fn save_status(
         .max_by_key(|e| e.unix_ms);
     let status = crate::state_cmd::DaemonStatus {
         pid: std::process::id(),
-        updated_unix_ms: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64),
+        updated_unix_ms: crate::state_cmd::unix_ms(std::time::SystemTime::now()),
         mode: format!("{mode:?}").to_lowercase(),
         target: target.to_owned(),
         writer: writer.stats(),

@@ -14,6 +14,12 @@ use crate::checkpoint::Checkpoints;
 use crate::server::{ServerArgs, explain};
 use crate::table::Table;
 
+/// Milliseconds since the Unix epoch (0 for a clock set before it).
+pub fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// What the daemon saves beside its checkpoints.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DaemonStatus {
@@ -101,11 +107,7 @@ pub fn status(args: &StatusArgs) -> Result<()> {
         .and_then(|b| serde_json::from_slice::<DaemonStatus>(&b).ok())
     {
         Some(s) => {
-            let ago = now
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64)
-                .saturating_sub(s.updated_unix_ms)
-                / 1000;
+            let ago = unix_ms(now).saturating_sub(s.updated_unix_ms) / 1000;
             println!(
                 "daemon pid {} ({} mode, to {}), counters as of {ago} s ago:",
                 s.pid, s.mode, s.target
