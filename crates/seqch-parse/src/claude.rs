@@ -72,6 +72,8 @@ impl FileState {
 struct TurnRec {
     values: TurnValues,
     best_output: u64,
+    /// The line of `values` has a `stop_reason`: the call's final line.
+    stopped: bool,
     sidechain: bool,
     turn_id: Box<str>,
     emitted: Option<TurnValues>,
@@ -450,7 +452,9 @@ impl Global {
             self.pending_tools.insert(
                 h,
                 PendingTool {
-                    ts,
+                    // The message's first line: the text or thinking before this block are
+                    // lines of their own, written as the model streamed them.
+                    ts: owner.map_or(ts, |r| r.values.ts_ms.min(ts)),
                     session,
                     turn_index: owner.map_or(0, |r| r.values.turn_index),
                     name: name.into(),
@@ -517,6 +521,7 @@ impl Global {
                 TurnRec {
                     values,
                     best_output: output,
+                    stopped: !a.stop_reason.is_empty(),
                     sidechain: a.sidechain,
                     turn_id: key_str.into(),
                     emitted: None,
@@ -530,7 +535,8 @@ impl Global {
         if rec.pending {
             f.pending = Some(key);
         }
-        if output < rec.best_output {
+        let stopped = !a.stop_reason.is_empty();
+        if output < rec.best_output || (output == rec.best_output && rec.stopped && !stopped) {
             return;
         }
         let (first_ts, owner, turn_index) =
@@ -538,6 +544,7 @@ impl Global {
         let values = Self::values(shared, a, first_ts, owner, turn_index);
         let rec = self.turns.get_mut(&key).expect("present");
         rec.best_output = output;
+        rec.stopped = stopped;
         rec.values = values;
         if let Some(old) = rec.emitted.filter(|old| *old != values) {
             rec.emitted = Some(values);

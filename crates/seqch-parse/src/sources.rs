@@ -7,11 +7,25 @@ use std::path::{Path, PathBuf};
 
 use crate::parser::{Agent, Parser, Sink};
 
-/// One log file to read.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// One log file to read. Files are read in agent order, then in byte order of their paths
+/// (not `Path`'s order by component), so that a session's `<id>.jsonl` comes before the
+/// replays in its `<id>/subagents/` files (COUNTING.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogFile {
     pub agent: Agent,
     pub path: PathBuf,
+}
+
+impl Ord for LogFile {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.agent, self.path.as_os_str()).cmp(&(other.agent, other.path.as_os_str()))
+    }
+}
+
+impl PartialOrd for LogFile {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Claude Code's project directories: each entry of `$CLAUDE_CONFIG_DIR` (comma-separated)

@@ -40,6 +40,7 @@
 //!   grow with a file's size.
 
 use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -382,7 +383,9 @@ struct Pass {
 
 struct Tailer {
     parser: Parser,
-    files: BTreeMap<PathBuf, Tracked>,
+    /// By path, in byte order (as `sources` lists them): a session's main file is read before
+    /// its sub-agent files. (A `PathBuf` key would order by component.)
+    files: BTreeMap<OsString, Tracked>,
     claude_dirs: Vec<PathBuf>,
     codex_dir: PathBuf,
     /// How long a file that disappeared keeps its offset.
@@ -515,7 +518,7 @@ impl Tailer {
     fn discover(&self) -> Vec<LogFile> {
         let mut files = sources::claude_files(&self.claude_dirs);
         files.extend(sources::codex_files(&self.codex_dir));
-        files.retain(|f| !self.files.contains_key(&f.path));
+        files.retain(|f| !self.files.contains_key(f.path.as_os_str()));
         files
     }
 
@@ -561,7 +564,7 @@ impl Tailer {
                 unread = (unread.0 + (len - start), unread.1 + 1);
             }
             self.files.insert(
-                f.path,
+                f.path.into_os_string(),
                 Tracked {
                     agent: f.agent,
                     id,
@@ -586,13 +589,14 @@ impl Tailer {
         let mut gone = Vec::new();
         let now = Instant::now();
         for (path, t) in self.files.iter_mut() {
+            let path = Path::new(path);
             if only.is_some_and(|o| !o.contains(path)) {
                 continue;
             }
             let Ok(meta) = std::fs::metadata(path) else {
                 let since = *t.missing_since.get_or_insert(now);
                 if now.duration_since(since) >= self.forget_after {
-                    gone.push(path.clone());
+                    gone.push(path.as_os_str().to_owned());
                 }
                 continue;
             };
@@ -645,7 +649,7 @@ impl Tailer {
                 .iter()
                 .map(|(p, t)| {
                     (
-                        p.clone(),
+                        PathBuf::from(p),
                         FileCheckpoint {
                             identity: t.identity,
                             offset: t.offset,
