@@ -28,4 +28,5 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The C tests link the built libseqch.so, which `cargo test` alone does not produce.
 cargo build -p seqch-ffi --locked
-cargo test --workspace --locked --no-fail-fast
+# The tests' expected days are UTC days; the CLI's default zone is the system's.
+TZ=UTC cargo test --workspace --locked --no-fail-fast

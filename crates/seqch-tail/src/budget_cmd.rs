@@ -19,7 +19,7 @@ pub struct BudgetArgs {
     /// [config: budget.rate_limit_pct; default: 95].
     #[arg(long)]
     rate_limit_pct: Option<f64>,
-    /// Time zone whose calendar day is "today" [config: budget.tz; default: UTC].
+    /// Time zone whose calendar day is "today" [config: budget.tz; default: the system's].
     #[arg(long)]
     tz: Option<String>,
     /// Judge as of this instant (YYYY-MM-DD or RFC 3339) [default: now].
@@ -36,17 +36,16 @@ pub fn run(args: &BudgetArgs) -> Result<()> {
     let (_, file) = args.server.file()?;
     let server = args.server.over(&file);
     let defaults = file.budget.unwrap_or_default();
+    let tz = args
+        .tz
+        .clone()
+        .or(defaults.tz)
+        .unwrap_or_else(crate::config::system_time_zone);
     let now = match &args.now {
-        Some(s) => crate::report_cmd::instant(s)?,
+        Some(s) => crate::report_cmd::instant(s, &tz)?,
         None => Timestamp::now(),
     };
-    let mut options = BudgetOptions::new(
-        now,
-        args.tz
-            .clone()
-            .or(defaults.tz)
-            .unwrap_or_else(|| "UTC".into()),
-    );
+    let mut options = BudgetOptions::new(now, tz);
     options.daily_limit_usd = args.daily_limit.or(defaults.daily_limit_usd);
     if let Some(pct) = args.rate_limit_pct.or(defaults.rate_limit_pct) {
         options.rate_limit_pct = pct;

@@ -18,12 +18,12 @@
 //! [handoff]                # `run` refreshes a project's brief when a session starts there
 //! enabled = false
 //! max_bytes = 4096
-//! tz = "UTC"
+//! tz = "Europe/Berlin"     # default: the system's time zone
 //!
 //! [budget]                 # defaults of `seqch-tail budget`
 //! daily_limit_usd = 20.0
 //! rate_limit_pct = 95.0
-//! tz = "UTC"
+//! tz = "Europe/Berlin"     # default: the system's time zone
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -68,6 +68,16 @@ pub struct BudgetConfig {
     pub daily_limit_usd: Option<f64>,
     pub rate_limit_pct: Option<f64>,
     pub tz: Option<String>,
+}
+
+/// The system's time zone as an IANA name (`$TZ`, else `/etc/localtime`): days are the user's
+/// days unless `--tz` says otherwise, as in ccusage. UTC when the zone has no IANA name (a POSIX
+/// `$TZ` rule), since ClickHouse takes only names.
+pub fn system_time_zone() -> String {
+    jiff::tz::TimeZone::try_system()
+        .ok()
+        .and_then(|tz| tz.iana_name().map(str::to_owned))
+        .unwrap_or_else(|| "UTC".into())
 }
 
 /// `--config`, else `$SEQCH_CONFIG`, else `$XDG_CONFIG_HOME/seqch/config.toml`, else

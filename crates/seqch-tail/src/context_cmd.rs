@@ -39,8 +39,9 @@ pub struct ContextArgs {
     /// Longest brief, in bytes (lists are shortened to fit).
     #[arg(long, default_value_t = DEFAULT_MAX_BYTES)]
     max_bytes: usize,
-    /// Time zone of the times shown.
-    #[arg(long, default_value = "UTC")]
+    /// Time zone of the times shown, and of a date given to --now (IANA name)
+    /// [default: the system's, from $TZ or /etc/localtime].
+    #[arg(long, default_value_t = crate::config::system_time_zone(), hide_default_value = true)]
     tz: String,
     /// Describe the project as of this instant (YYYY-MM-DD or RFC 3339) [default: now].
     #[arg(long)]
@@ -59,7 +60,7 @@ pub fn run(args: &ContextArgs) -> Result<()> {
         None => std::env::current_dir()?,
     };
     let now = match &args.now {
-        Some(s) => crate::report_cmd::instant(s)?,
+        Some(s) => crate::report_cmd::instant(s, &args.tz)?,
         None => Timestamp::now(),
     };
     let source = Source::new(&server.writer_config());

@@ -778,7 +778,11 @@ pub fn run(args: &RunArgs) -> Result<()> {
             active: Default::default(),
             last: Default::default(),
             source: seqch_brief::Source::new(&config),
-            tz: eff.handoff.tz.clone().unwrap_or_else(|| "UTC".into()),
+            tz: eff
+                .handoff
+                .tz
+                .clone()
+                .unwrap_or_else(crate::config::system_time_zone),
             max_bytes: eff
                 .handoff
                 .max_bytes
@@ -834,7 +838,10 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let mut last_full = Instant::now() - full_every;
     let mut dirty_paths: HashSet<PathBuf> = HashSet::new();
 
-    let mut summary = args.once.then(|| Summary::new(jiff::tz::TimeZone::UTC));
+    let mut summary = args.once.then(|| {
+        let zone = jiff::tz::TimeZone::get(&crate::config::system_time_zone());
+        Summary::new(zone.unwrap_or(jiff::tz::TimeZone::UTC))
+    });
     let started = Instant::now();
     let timings = |e: &Effective| {
         (

@@ -95,8 +95,9 @@ pub struct Window {
     /// Only this project path (reports that take one).
     #[arg(long, default_value = "")]
     pub project: String,
-    /// Time zone for days and hours.
-    #[arg(long, default_value = "UTC")]
+    /// Time zone for days and hours, and of a date given to --since/--until (IANA name)
+    /// [default: the system's, from $TZ or /etc/localtime].
+    #[arg(long, default_value_t = crate::config::system_time_zone(), hide_default_value = true)]
     pub tz: String,
     /// Rows for `sessions`, `failing-inputs` and `context-fill`.
     #[arg(long, default_value_t = 20)]
@@ -118,11 +119,11 @@ impl Window {
     fn instants(&self) -> Result<(Timestamp, Timestamp)> {
         let now = Timestamp::now();
         let since = match &self.since {
-            Some(s) => instant(s)?,
+            Some(s) => instant(s, &self.tz)?,
             None => now - jiff::SignedDuration::from_hours(30 * 24),
         };
         let until = match &self.until {
-            Some(s) => instant(s)?,
+            Some(s) => instant(s, &self.tz)?,
             None => now,
         };
         Ok((since, until))
@@ -159,15 +160,18 @@ pub struct ReportArgs {
     server: ServerArgs,
 }
 
-/// `2026-11-01` (midnight UTC) or an RFC 3339 instant.
-pub fn instant(s: &str) -> Result<Timestamp> {
+/// `2026-11-01` (its midnight in the time zone `tz`) or an RFC 3339 instant.
+pub fn instant(s: &str, tz: &str) -> Result<Timestamp> {
     match s.parse::<Timestamp>() {
         Ok(ts) => Ok(ts),
-        Err(_) => Ok(s
-            .parse::<jiff::civil::Date>()
-            .with_context(|| format!("{s:?} is neither YYYY-MM-DD nor an RFC 3339 time"))?
-            .to_zoned(jiff::tz::TimeZone::UTC)?
-            .timestamp()),
+        Err(_) => {
+            let date = s
+                .parse::<jiff::civil::Date>()
+                .with_context(|| format!("{s:?} is neither YYYY-MM-DD nor an RFC 3339 time"))?;
+            let zone =
+                jiff::tz::TimeZone::get(tz).with_context(|| format!("unknown time zone {tz:?}"))?;
+            Ok(date.to_zoned(zone)?.timestamp())
+        }
     }
 }
 
@@ -318,5 +322,17 @@ mod tests {
             "2026-11-01 08:00:00.000"
         );
         assert!(w("last week").bounds().is_err());
+        // A date is its midnight in the window's time zone.
+        let tokyo = Window {
+            tz: "Asia/Tokyo".into(),
+            ..w("2026-11-01")
+        };
+        assert_eq!(
+            tokyo.bounds().unwrap(),
+            (
+                "2026-10-31 15:00:00.000".to_owned(),
+                "2026-11-01 15:00:00.000".to_owned()
+            )
+        );
     }
 }

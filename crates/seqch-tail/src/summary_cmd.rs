@@ -39,8 +39,8 @@ pub struct SummaryArgs {
     /// Print the stable JSON Lines form instead of tables.
     #[arg(long)]
     json: bool,
-    /// Time zone for day buckets (IANA name; default UTC).
-    #[arg(long, default_value = "UTC")]
+    /// Time zone for day buckets (IANA name) [default: the system's, from $TZ or /etc/localtime].
+    #[arg(long, default_value_t = crate::config::system_time_zone(), hide_default_value = true)]
     tz: String,
     /// A price file that adds or replaces models (same shape as the shipped pricing.toml).
     #[arg(long)]
