@@ -171,7 +171,8 @@ typedef struct seq_ch_turn {
   uint32_t context_window;
   float context_used_pct;
   /*
-   The call's stable id (the replay key); empty: `<turn_index>@<ts_ms>`.
+   The call's stable id (the replay key); empty: the row is keyed by `turn_index` and
+   `ts_ms`.
    */
   struct seq_ch_str turn_id;
   uint32_t cache_write_tokens;
@@ -448,7 +449,8 @@ void seq_ch_push_agent_session(seq_ch_writer_t *w,
                                double total_cost_usd);
 
 /*
- `agent.turns` (v1 columns; `turn_id` is `<turn_index>@<ts_ms>`, the rest take defaults).
+ `agent.turns` (v1 columns; no `turn_id`, so the row is keyed by `turn_index` and `ts_ms`;
+ the rest take defaults).
  */
 void seq_ch_push_agent_turn(seq_ch_writer_t *w,
                             uint64_t ts_ms,
@@ -468,7 +470,7 @@ void seq_ch_push_agent_turn(seq_ch_writer_t *w,
                             float context_used_pct);
 
 /*
- `agent.tool_calls` (v1 columns; `call_id` is `<turn_index>@<ts_ms>:<tool_name>`).
+ `agent.tool_calls` (v1 columns; no `call_id`, so the row is keyed by what it holds).
  */
 void seq_ch_push_agent_tool_call(seq_ch_writer_t *w,
                                  uint64_t ts_ms,

@@ -572,7 +572,8 @@ pub unsafe extern "C" fn seq_ch_push_agent_session(
     })
 }
 
-/// `agent.turns` (v1 columns; `turn_id` is `<turn_index>@<ts_ms>`, the rest take defaults).
+/// `agent.turns` (v1 columns; no `turn_id`, so the row is keyed by `turn_index` and `ts_ms`;
+/// the rest take defaults).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn seq_ch_push_agent_turn(
     w: *mut seq_ch_writer_t,
@@ -594,7 +595,6 @@ pub unsafe extern "C" fn seq_ch_push_agent_turn(
 ) {
     guard((), || {
         let Some(w) = handle(w) else { return };
-        let turn_id = format!("{turn_index}@{ts_ms}");
         unsafe {
             w.push(&rows::Turn {
                 ts_ms,
@@ -612,14 +612,14 @@ pub unsafe extern "C" fn seq_ch_push_agent_turn(
                 is_error,
                 context_window,
                 context_used_pct,
-                turn_id: &turn_id,
+                turn_id: "",
                 ..Default::default()
             });
         }
     })
 }
 
-/// `agent.tool_calls` (v1 columns; `call_id` is `<turn_index>@<ts_ms>:<tool_name>`).
+/// `agent.tool_calls` (v1 columns; no `call_id`, so the row is keyed by what it holds).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn seq_ch_push_agent_tool_call(
     w: *mut seq_ch_writer_t,
@@ -637,20 +637,18 @@ pub unsafe extern "C" fn seq_ch_push_agent_tool_call(
     guard((), || {
         let Some(w) = handle(w) else { return };
         unsafe {
-            let tool_name = w.c(tool_name);
-            let call_id = format!("{turn_index}@{ts_ms}:{tool_name}");
             w.push(&rows::ToolCall {
                 ts_ms,
                 session_id: &w.c(session_id),
                 turn_index,
                 agent: &w.c(agent),
-                tool_name: &tool_name,
+                tool_name: &w.c(tool_name),
                 input_summary: &w.c(input_summary),
                 dur_ms,
                 ok,
                 output_lines,
                 output_bytes,
-                call_id: &call_id,
+                call_id: "",
                 ..Default::default()
             });
         }
@@ -711,7 +709,8 @@ pub struct seq_ch_turn {
     pub is_error: u8,
     pub context_window: u32,
     pub context_used_pct: f32,
-    /// The call's stable id (the replay key); empty: `<turn_index>@<ts_ms>`.
+    /// The call's stable id (the replay key); empty: the row is keyed by `turn_index` and
+    /// `ts_ms`.
     pub turn_id: seq_ch_str,
     pub cache_write_tokens: u32,
     pub cache_write_5m_tokens: u32,
@@ -968,11 +967,6 @@ pub unsafe extern "C" fn seq_ch_try_push_turn(
             (unsafe { w.repairs.strings("seq_ch_try_push_turn", strings) })
         else {
             return SEQ_CH_INVALID_ARGUMENT;
-        };
-        let turn_id = if turn_id.is_empty() {
-            Cow::Owned(format!("{}@{}", r.turn_index, r.ts_ms))
-        } else {
-            turn_id
         };
         w.push(&rows::Turn {
             ts_ms: r.ts_ms,

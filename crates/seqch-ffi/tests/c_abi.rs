@@ -117,7 +117,7 @@ async fn v1_symbols_through_dlopen_write_every_v1_table() {
             ("SEQ_CH_SPOOL_DIR", tmp.join("spool").display().to_string()),
         ],
     );
-    assert!(out.contains("inserted=900"), "{out}");
+    assert!(out.contains("inserted=902"), "{out}");
     for (sql, want) in [
         ("SELECT count() FROM seq.mem_events", 100),
         ("SELECT countIf(subject IS NULL) FROM seq.mem_events", 50),
@@ -132,6 +132,10 @@ async fn v1_symbols_through_dlopen_write_every_v1_table() {
         ("SELECT count() FROM agent.sessions FINAL", 100),
         ("SELECT sum(input_tokens) FROM agent.turns FINAL", 100_000),
         ("SELECT countIf(ok = 0) FROM agent.tool_calls FINAL", 10),
+        (
+            "SELECT count() FROM agent.tool_calls FINAL WHERE tool_name = 'Read'",
+            2,
+        ),
     ] {
         assert_eq!(count(&url, &dbs, sql).await, want, "{sql}");
     }

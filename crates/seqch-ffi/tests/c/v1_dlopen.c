@@ -75,15 +75,19 @@ int main(void) {
     turn(w, t0 + i, "sess", (uint32_t)i, "claude", "claude-opus-4-6", 1000, 100, 600, 0, 1500, 0.05, "end_turn", 0, 200000, 0.5f);
     agent_tool(w, t0 + i, "sess", (uint32_t)i, "claude", "Bash", "ls -la", 120, (uint8_t)(i % 10 != 0), 3, 42);
   }
+  /* Two parallel calls of one tool in the same turn and millisecond: v1 has no call id, so
+     only their inputs tell them apart. */
+  agent_tool(w, t0 + 5000, "sess", 7, "claude", "Read", "/a", 5, 1, 1, 1);
+  agent_tool(w, t0 + 5000, "sess", 7, "claude", "Read", "/b", 5, 1, 1, 1);
   flush(w); /* asynchronous in v1: the test waits on the counters */
   struct timespec nap = {0, 50 * 1000 * 1000};
-  for (int waited = 0; inserted(w) < 900 && waited < 600; waited++) nanosleep(&nap, NULL);
+  for (int waited = 0; inserted(w) < 902 && waited < 600; waited++) nanosleep(&nap, NULL);
   perf_t p;
   memset(&p, 0xff, sizeof p);
   perf(w, &p);
   printf("inserted=%llu errors=%llu push_calls=%llu perf_inserted=%llu\n", (unsigned long long)inserted(w),
          (unsigned long long)errors(w), (unsigned long long)p.push_calls, (unsigned long long)p.inserted_count);
-  int ok = inserted(w) == 900 && errors(w) == 0 && p.push_calls == 900 && p.inserted_count == 900;
+  int ok = inserted(w) == 902 && errors(w) == 0 && p.push_calls == 902 && p.inserted_count == 902;
   destroy(w);
   destroy(NULL);
   return ok ? 0 : 1;
