@@ -192,13 +192,16 @@ async fn v2_result_codes_and_bad_input() {
     );
 }
 
-/// A process killed (SIGKILL) with its rows only in the spool; the next process on that spool
-/// replays them once, and a third finds nothing left to send.
+/// A process killed (SIGKILL) with its rows only in the spool, its server down; the next
+/// process on that spool, the server back, replays them once, and a third finds nothing left.
 #[tokio::test]
 async fn a_killed_process_spool_is_replayed_once_by_the_next() {
-    let Some(url) = seqch_testkit::clickhouse_url() else {
+    if seqch_testkit::clickhouse_url().is_none() {
         return;
-    };
+    }
+    let dir = std::env::temp_dir().join(seqch_testkit::unique_name("ffi-crash-server"));
+    let server = seqch_testkit::PrivateServer::start(&dir);
+    let url = server.url.clone();
     let (dbs, prefix, tmp) = setup(&url).await;
     let exe = tmp.join("spool_crash");
     compile(
@@ -215,10 +218,12 @@ async fn a_killed_process_spool_is_replayed_once_by_the_next() {
             ("SEQCH_TEST_SPOOL", tmp.join("spool").display().to_string()),
         ]
     };
+    server.stop();
     let crashed = Command::new(&exe)
         .envs(envs("crash"))
         .output()
         .expect("run");
+    server.restart();
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(
         crashed.status.signal(),

@@ -1,7 +1,7 @@
 //! `seqch-tail status` and `seqch-tail replay`: what the daemon has read and holds, and sending
 //! file mode's JSONEachRow files to a server.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
@@ -47,17 +47,6 @@ pub struct StatusArgs {
     all: bool,
 }
 
-fn dir_files(dir: &Path, ext: &str) -> (u64, u64) {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == ext))
-        .fold((0, 0), |(n, b), e| {
-            (n + 1, b + e.metadata().map_or(0, |m| m.len()))
-        })
-}
-
 pub fn status(args: &StatusArgs) -> Result<()> {
     let state = args.state_dir.clone().unwrap_or_else(default_state_dir);
     let checkpoints = Checkpoints::load(&state.join("checkpoints.json"))?.with_context(|| {
@@ -96,11 +85,13 @@ pub fn status(args: &StatusArgs) -> Result<()> {
     if behind_files > 0 || args.all {
         table.print(&mut std::io::stdout())?;
     }
-    let (spooled, spool_bytes) = dir_files(&state.join("spool"), "batch");
-    let (dead, _) = dir_files(&state.join("spool/dead"), "batch");
+    let spool = seqch_writer::spool::census(&state.join("spool"));
     println!(
-        "spool: {spooled} batches, {spool_bytes} bytes; dead letters: {dead} (in {})",
-        state.join("spool/dead").display()
+        "spool: {} batches, {} bytes; dead letters: {} (in the dead/ directories under {})",
+        spool.batches,
+        spool.bytes,
+        spool.dead,
+        state.join("spool").display()
     );
     match std::fs::read(state.join("status.json"))
         .ok()

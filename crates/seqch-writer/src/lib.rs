@@ -2,15 +2,15 @@
 //!
 //! [`Writer`] takes rows of `seqch-rows` from any thread without blocking: each thread encodes
 //! its row to RowBinary in its own buffer and copies it into its own single-producer ring, which
-//! the flusher polls while rows flow (a full ring spills into a bounded crossbeam queue, in
-//! order: a thread's rows are taken as it pushed them; when that is full too, the row is refused
-//! and counted). One flusher thread batches per table by
-//! rows, bytes and time and sends each batch as RowBinary with LZ4 through the official
-//! `clickhouse` crate, with `async_insert=0` and an `insert_deduplication_token` derived from
-//! the batch's bytes, so a resend is deduplicated by the server. A batch the server does not
-//! take goes to a durable spool (one fsync'd file per batch) and is replayed in order with
-//! backoff, also after a restart; a batch the server rejects for good moves to `dead/` with its
-//! message. Counters for all of it are in [`Stats`].
+//! the flusher polls while rows flow (a full ring spills into a bounded crossbeam queue, keeping
+//! each thread's order; when that is full too, the row is refused and counted). One flusher
+//! thread batches per table by rows, bytes and time and sends each batch as RowBinary with LZ4
+//! through the official `clickhouse` crate, with `async_insert=0` and an
+//! `insert_deduplication_token` derived from the batch's bytes, so a resend is deduplicated by
+//! the server. A batch the server does not take goes to a durable spool (one fsync'd file per
+//! batch, in a directory the writer holds alone, kept per server: see [`spool`]) and is
+//! replayed in order with backoff, also after a restart; a batch the server rejects for good
+//! moves to `dead/` with its message. Counters for all of it are in [`Stats`].
 //!
 //! [`schema::apply`] brings a server to the latest version of the migrations in
 //! `sql/migrations` (idempotent, safe from two processes at once) and [`schema::status`]

@@ -1,8 +1,16 @@
 //! The durable spool: batches the server has not taken yet, one file each, written atomically
 //! (temp file, fsync, rename, directory fsync) and replayed oldest first, also after a restart.
 //! Permanently rejected batches move to `dead/` beside the server's message.
+//!
+//! Several writers may share a spool directory (two handles in one process, seqd and an agent
+//! on one machine): each uses `<dir>/<server>/<slot>/`, where `<server>` is a hash of the
+//! server's URL, so a batch is only ever sent where it was meant to go, and `<slot>` is the
+//! first numbered directory whose `lock` file no other writer holds (an exclusive lock for the
+//! writer's life, released by the system when its process dies). So no two writers write or
+//! replay the same files. A writer adopts the batches of its server's slots nobody holds (left
+//! by a writer that is gone), so every batch is sent by someone.
 
-use std::fs::{self, File};
+use std::fs::{self, File, TryLockError};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -29,63 +37,146 @@ impl Batch {
     }
 }
 
-/// The spool directory.
+/// One writer's spool directory, held for as long as the value lives.
 pub struct Spool {
     dir: PathBuf,
     next: u64,
     bytes: u64,
+    /// Holds the slot's lock.
+    _lock: File,
 }
 
 fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// The `lock` of a slot directory, locked, or `None` when another writer holds it.
+fn lock(slot: &Path) -> io::Result<Option<File>> {
+    fs::create_dir_all(slot.join("dead"))?;
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(slot.join("lock"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(TryLockError::WouldBlock) => Ok(None),
+        Err(TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// The batch files of a directory, oldest first.
+fn batches(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "batch"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The sequence numbers of the files in `dir`.
+fn sequence_numbers(dir: &Path) -> impl Iterator<Item = u64> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .split(['-', '.'])
+                .next()?
+                .parse()
+                .ok()
+        })
+}
+
+/// The directory of the batches for the server at `url`, under the spool directory `root`.
+pub fn server_dir(root: &Path, url: &str) -> PathBuf {
+    // A hash, not the URL: a URL may hold credentials.
+    root.join(format!(
+        "{:016x}",
+        xxhash_rust::xxh3::xxh3_64(url.trim_end_matches('/').as_bytes())
+    ))
+}
+
 impl Spool {
-    /// Opens (creating) the spool and finds the batches a previous process left.
-    pub fn open(dir: &Path) -> io::Result<Self> {
-        fs::create_dir_all(dir.join("dead"))?;
+    /// Opens (creating) a slot of the spool `root` for the server at `url`, with the batches
+    /// earlier writers left for that server.
+    pub fn open(root: &Path, url: &str) -> io::Result<Self> {
+        let server = server_dir(root, url);
+        let (dir, held) = (0..)
+            .map(|n| server.join(n.to_string()))
+            .find_map(|slot| match lock(&slot) {
+                Ok(Some(held)) => Some(Ok((slot, held))),
+                Ok(None) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .expect("slots are unbounded")?;
         let mut spool = Self {
-            dir: dir.to_path_buf(),
-            next: 0,
+            // Sequence numbers continue after every batch present, dead ones included, so that
+            // a name is never reused.
+            next: sequence_numbers(&dir)
+                .chain(sequence_numbers(&dir.join("dead")))
+                .max()
+                .map_or(0, |n| n + 1),
+            dir,
             bytes: 0,
+            _lock: held,
         };
+        for slot in fs::read_dir(&server)?.flatten() {
+            let slot = slot.path();
+            // A slot no writer holds: its writer is gone.
+            if slot != spool.dir
+                && slot.is_dir()
+                && let Some(_held) = lock(&slot)?
+            {
+                spool.adopt(&slot)?;
+            }
+        }
+        // Batches of the layout before server directories.
+        spool.adopt(root)?;
         for p in spool.pending()? {
             spool.bytes += fs::metadata(&p)?.len();
         }
-        // Sequence numbers continue after every batch present, dead ones included, so that a
-        // name is never reused.
-        let seen = |d: &Path| -> Vec<u64> {
-            fs::read_dir(d)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .filter_map(|e| {
-                    e.file_name()
-                        .to_str()?
-                        .split(['-', '.'])
-                        .next()?
-                        .parse()
-                        .ok()
-                })
-                .collect()
-        };
-        spool.next = seen(dir)
-            .into_iter()
-            .chain(seen(&dir.join("dead")))
-            .max()
-            .map_or(0, |n| n + 1);
         Ok(spool)
+    }
+
+    /// Moves the batches of `dir`, which no writer uses, into this slot, in their order.
+    fn adopt(&mut self, dir: &Path) -> io::Result<()> {
+        let orphans = batches(dir)?;
+        for orphan in &orphans {
+            let name = self.next_name();
+            match fs::rename(orphan, self.dir.join(name)) {
+                // Another writer adopting the same old-layout batch took it first.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                r => r?,
+            }
+        }
+        if !orphans.is_empty() {
+            sync_dir(&self.dir)?;
+            sync_dir(dir)?;
+        }
+        Ok(())
+    }
+
+    /// The name of the next batch file.
+    fn next_name(&mut self) -> String {
+        // The pid tells which process wrote a batch.
+        let name = format!("{:020}-{}.batch", self.next, std::process::id());
+        self.next += 1;
+        name
+    }
+
+    /// This writer's directory (its `dead/` is beside its batches).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Spooled batch files, oldest first.
     pub fn pending(&self) -> io::Result<Vec<PathBuf>> {
-        let mut files: Vec<PathBuf> = fs::read_dir(&self.dir)?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "batch"))
-            .collect();
-        files.sort();
-        Ok(files)
+        batches(&self.dir)
     }
 
     pub fn bytes(&self) -> u64 {
@@ -94,9 +185,7 @@ impl Spool {
 
     /// Writes a batch durably; returns its file.
     pub fn push(&mut self, batch: &Batch) -> io::Result<PathBuf> {
-        // The pid keeps two processes that share a spool from writing the same name.
-        let name = format!("{:020}-{}.batch", self.next, std::process::id());
-        self.next += 1;
+        let name = self.next_name();
         let tmp = self.dir.join(format!("{name}.tmp"));
         let path = self.dir.join(&name);
         let mut f = File::create(&tmp)?;
@@ -156,25 +245,68 @@ impl Spool {
     }
 }
 
+/// What a spool directory holds, over all servers and slots.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Census {
+    /// Batches waiting to be sent, and their bytes.
+    pub batches: u64,
+    pub bytes: u64,
+    /// Batches the server refused for good (in the `dead/` directories).
+    pub dead: u64,
+}
+
+/// Counts the batches under the spool directory `root`.
+pub fn census(root: &Path) -> Census {
+    fn walk(dir: &Path, dead: bool, c: &mut Census) {
+        for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = e.path();
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                walk(&path, dead || e.file_name() == "dead", c);
+            } else if path.extension().is_some_and(|x| x == "batch") {
+                if dead {
+                    c.dead += 1;
+                } else {
+                    c.batches += 1;
+                    c.bytes += e.metadata().map_or(0, |m| m.len());
+                }
+            }
+        }
+    }
+    let mut c = Census::default();
+    walk(root, false, &mut c);
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn batches_survive_a_reopen_in_order() {
-        let dir = std::env::temp_dir().join(format!("seqch-spool-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        let b = |n: u8| Batch {
+    const URL: &str = "http://127.0.0.1:8123";
+
+    fn b(n: u8) -> Batch {
+        Batch {
             table: "agent.turns".into(),
             columns: "a,b".into(),
             rows: 2,
             token: format!("t{n}"),
             data: vec![n, b'\n', 0].into(),
-        };
-        let mut s = Spool::open(&dir).unwrap();
+        }
+    }
+
+    fn fresh(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("seqch-spool-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn batches_survive_a_reopen_in_order() {
+        let dir = fresh("reopen");
+        let mut s = Spool::open(&dir, URL).unwrap();
         s.push(&b(1)).unwrap();
         s.push(&b(2)).unwrap();
-        let mut s = Spool::open(&dir).unwrap();
+        drop(s);
+        let mut s = Spool::open(&dir, URL).unwrap();
         let files = s.pending().unwrap();
         assert_eq!(files.len(), 2);
         assert_eq!(Spool::read(&files[0]).unwrap(), b(1));
@@ -187,18 +319,97 @@ mod tests {
         // A reopened spool with nothing pending never takes a name still in use, not even a
         // dead batch's (whose file and message a later kill would otherwise overwrite).
         s.remove(&third).unwrap();
-        let mut s = Spool::open(&dir).unwrap();
+        drop(s);
+        let mut s = Spool::open(&dir, URL).unwrap();
         let fourth = s.push(&b(4)).unwrap();
         assert!(fourth.file_name() > files[0].file_name(), "{fourth:?}");
         assert_eq!(
             fs::read_to_string(
-                dir.join("dead")
+                s.dir()
+                    .join("dead")
                     .join(files[0].file_name().unwrap())
                     .with_extension("error.txt")
             )
             .unwrap(),
             "Code: 53"
         );
+        assert_eq!(
+            census(&dir),
+            Census {
+                batches: 1,
+                bytes: fs::metadata(&fourth).unwrap().len(),
+                dead: 1
+            }
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Two writers of one process spooling at once never share a file, and the batches of a
+    /// writer that is gone are adopted by the next one.
+    #[test]
+    fn writers_sharing_a_directory_hold_their_own_slots() {
+        let dir = fresh("slots");
+        let mut one = Spool::open(&dir, URL).unwrap();
+        let mut two = Spool::open(&dir, URL).unwrap();
+        assert_ne!(one.dir(), two.dir());
+        let a = one.push(&b(1)).unwrap();
+        let c = two.push(&b(2)).unwrap();
+        assert_eq!(one.pending().unwrap(), vec![a.clone()]);
+        assert_eq!(two.pending().unwrap(), vec![c.clone()]);
+        assert_eq!(
+            (Spool::read(&a).unwrap(), Spool::read(&c).unwrap()),
+            (b(1), b(2))
+        );
+        drop(two);
+        // A third writer, while the first still runs, takes the second's slot and batch.
+        let three = Spool::open(&dir, URL).unwrap();
+        let pending = three.pending().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(Spool::read(&pending[0]).unwrap(), b(2));
+        drop((one, three));
+        let all = Spool::open(&dir, URL).unwrap();
+        let read: Vec<Batch> = all
+            .pending()
+            .unwrap()
+            .iter()
+            .map(|p| Spool::read(p).unwrap())
+            .collect();
+        assert_eq!(read, vec![b(1), b(2)]);
+        assert_eq!(all.bytes(), census(&dir).bytes);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A batch is only ever replayed to the server it was meant for.
+    #[test]
+    fn another_server_never_sees_a_batch() {
+        let dir = fresh("servers");
+        let mut s = Spool::open(&dir, URL).unwrap();
+        s.push(&b(1)).unwrap();
+        drop(s);
+        let other = Spool::open(&dir, "http://10.0.0.2:8123").unwrap();
+        assert_eq!((other.pending().unwrap().len(), other.bytes()), (0, 0));
+        drop(other);
+        // A trailing slash is the same server.
+        let same = Spool::open(&dir, "http://127.0.0.1:8123/").unwrap();
+        assert_eq!(same.pending().unwrap().len(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Batches left in the spool directory itself (the layout before server directories) are
+    /// adopted rather than left behind.
+    #[test]
+    fn batches_of_the_old_layout_are_adopted() {
+        let dir = fresh("legacy");
+        fs::create_dir_all(&dir).unwrap();
+        let mut s = Spool::open(&dir, URL).unwrap();
+        let path = s.push(&b(7)).unwrap();
+        drop(s);
+        fs::rename(&path, dir.join("00000000000000000003-1.batch")).unwrap();
+        let s = Spool::open(&dir, URL).unwrap();
+        let pending = s.pending().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(Spool::read(&pending[0]).unwrap(), b(7));
+        assert_eq!(census(&dir).batches, 1);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

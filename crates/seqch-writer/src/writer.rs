@@ -293,10 +293,11 @@ impl Writer {
     /// Starts a writer and its flusher. Never fails because the server is down: rows then go to
     /// the spool.
     pub fn new(config: WriterConfig) -> Result<Self, WriterError> {
-        let spool = Spool::open(&config.spool_dir).map_err(|source| WriterError::Spool {
-            path: config.spool_dir.display().to_string(),
-            source,
-        })?;
+        let spool =
+            Spool::open(&config.spool_dir, &config.url).map_err(|source| WriterError::Spool {
+                path: config.spool_dir.display().to_string(),
+                source,
+            })?;
         let tables = TABLES
             .iter()
             .map(|(db, name)| {
@@ -615,7 +616,7 @@ fn supervise(shared: Arc<Shared>, rx: Receiver<Msg>, spool: Spool) {
     loop {
         let s = match spool.take() {
             Some(s) => s,
-            None => match Spool::open(&shared.config.spool_dir) {
+            None => match Spool::open(&shared.config.spool_dir, &shared.config.url) {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::error!("seqch flusher cannot reopen its spool: {e}");
