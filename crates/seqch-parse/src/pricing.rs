@@ -122,20 +122,20 @@ impl Prices {
         Self { models, by_alias }
     }
 
-    /// Finds a model by exact name, alias, then without a `-YYYYMMDD` date or `[1m]` suffix.
+    /// Finds a model by exact name, alias, then without a `[1m]` suffix, without a date
+    /// (`-YYYYMMDD`, `-YYYY-MM-DD`), and with an OpenAI version written with a dash
+    /// (`gpt-5-1-codex`, as custom providers spell `gpt-5.1-codex`).
     pub fn get(&self, model: &str) -> Option<&ModelPrice> {
         let exact = |m: &str| {
             self.models
                 .get(m)
                 .or_else(|| self.by_alias.get(m).and_then(|n| self.models.get(n)))
         };
+        let model = model.strip_suffix("[1m]").unwrap_or(model);
+        let undated = strip_date(model).unwrap_or(model);
         exact(model)
-            .or_else(|| strip_date(model).and_then(exact))
-            .or_else(|| {
-                model
-                    .strip_suffix("[1m]")
-                    .and_then(|m| exact(m).or_else(|| strip_date(m).and_then(exact)))
-            })
+            .or_else(|| exact(undated))
+            .or_else(|| exact(&dotted_version(undated)?))
     }
 
     /// The cost of a Claude call, and whether the model had a price.
@@ -178,9 +178,25 @@ impl Prices {
     }
 }
 
+/// `model` without a trailing `-YYYYMMDD` or `-YYYY-MM-DD`.
 fn strip_date(model: &str) -> Option<&str> {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
     let (head, tail) = model.rsplit_once('-')?;
-    (tail.len() == 8 && tail.bytes().all(|b| b.is_ascii_digit())).then_some(head)
+    if digits(tail, 8) {
+        return Some(head);
+    }
+    let (head, month) = head.rsplit_once('-')?;
+    let (head, year) = head.rsplit_once('-')?;
+    (digits(year, 4) && digits(month, 2) && digits(tail, 2)).then_some(head)
+}
+
+/// `gpt-5-1-codex` as `gpt-5.1-codex`; `None` when `model` is not spelled that way.
+fn dotted_version(model: &str) -> Option<String> {
+    let rest = model.strip_prefix("gpt-")?;
+    let (major, rest) = rest.split_once('-')?;
+    let minor_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (numeric(major) && minor_len > 0).then(|| format!("gpt-{major}.{rest}"))
 }
 
 #[cfg(test)]
@@ -198,6 +214,12 @@ mod tests {
         assert_eq!(p.get("claude-opus-4-6-20991231").unwrap().input, 5.0);
         assert_eq!(p.get("claude-opus-4-6[1m]").unwrap().input, 5.0);
         assert_eq!(p.get("gpt-5.3-codex").unwrap().output, 14.0);
+        assert_eq!(p.get("gpt-5.2-2025-12-11").unwrap().output, 14.0);
+        assert_eq!(p.get("gpt-5-1-codex-2025-11-13").unwrap().output, 10.0);
+        assert_eq!(p.get("gpt-5-2-codex").unwrap().output, 14.0);
+        assert_eq!(p.get("gpt-5.6").unwrap().output, 30.0);
+        assert!(p.get("gpt-5-turbo").is_none());
+        assert!(p.get("claude-opus-4-6-2026-02").is_none());
         assert!(p.get("gpt-4-turbo").is_none());
         assert!(p.get("<synthetic>").is_none());
     }
