@@ -147,8 +147,10 @@ enum Inherit {
     No,
     /// Lines in this second (unix seconds) of the child's first line are inherited.
     Burst(u64),
-    /// Lines whose `(type, payload)` bytes occur in the parent file are inherited.
-    Parent(Rc<HashSet<u64>>),
+    /// Lines whose `(type, payload)` bytes occur in the parent file are inherited, and so are
+    /// those in this second (a child written by another Codex version than its parent
+    /// re-serializes the copied lines: their bytes may differ).
+    Parent(Rc<HashSet<u64>>, Option<u64>),
 }
 
 struct PendingTurn {
@@ -224,7 +226,7 @@ impl FileState {
     /// The hash of a line's `(type, payload)` bytes, needed only while matching a parent.
     pub(crate) fn replay_hash(&self, line: &[u8]) -> u64 {
         match &self.inherit {
-            Inherit::Parent(_) => payload_hash(line),
+            Inherit::Parent(..) => payload_hash(line),
             _ => 0,
         }
     }
@@ -445,10 +447,13 @@ impl Global {
             let inherited = match &f.inherit {
                 Inherit::No => false,
                 Inherit::Burst(second) => ts.map(|t| t / 1000) == Some(*second),
-                Inherit::Parent(lines) => lines.contains(&replay_hash),
+                Inherit::Parent(lines, second) => {
+                    lines.contains(&replay_hash)
+                        || second.is_some_and(|s| ts.map(|t| t / 1000) == Some(s))
+                }
             };
             if inherited {
-                return self.inherited(f, ty, payload);
+                return self.inherited(shared, f, ty, payload);
             }
             f.inherit = Inherit::No;
         }
@@ -483,12 +488,20 @@ impl Global {
     }
 
     /// A line of a fork's inherited history: only its cumulative totals matter.
+    /// An inherited line: its totals are where the child's count starts, and its model is the
+    /// child's until the child's own `turn_context` (its first response can come before that).
     fn inherited(
         &mut self,
+        shared: &mut Shared,
         f: &mut FileState,
         ty: &str,
         payload: Value<'_, '_>,
     ) -> Result<(), Skip> {
+        if ty == "turn_context"
+            && let Some(model) = str_field(payload, "model")?
+        {
+            f.model = shared.strings.intern(model);
+        }
         if ty == "event_msg"
             && str_field(payload, "type")? == Some("token_count")
             && let Some(total) = obj_field(payload, "info")?
@@ -572,7 +585,7 @@ impl Global {
         // its parent but copies nothing, so none of its lines are inherited.
         if let Some(parent) = parent.filter(|_| !f.reviewer_awaits_turn) {
             f.inherit = match self.parent_hashes(parent) {
-                Some(lines) => Inherit::Parent(lines),
+                Some(lines) => Inherit::Parent(lines, ts.map(|t| t / 1000)),
                 None => ts.map_or(Inherit::No, |t| Inherit::Burst(t / 1000)),
             };
         }

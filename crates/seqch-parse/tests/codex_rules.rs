@@ -178,6 +178,60 @@ fn fork_history_longer_than_a_second_is_matched_against_the_parent() {
     assert_eq!(turns_of(&tables, "child-1").len(), 1);
 }
 
+/// A child written by a newer Codex than its parent re-serializes the copied lines (fields
+/// added or dropped between versions), so their bytes differ from the parent's: the copies,
+/// written in the child's first second, are still its inherited history.
+#[test]
+fn fork_history_reserialized_by_another_version_is_still_inherited() {
+    let dir = tmp("fork-version");
+    write(&dir, PARENT, &parent());
+    let lines: Vec<String> = child()
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if (1..=6).contains(&i) {
+                l.replace(
+                    r#""cli_version":"0.130.0""#,
+                    r#""cli_version":"0.130.0","history_mode":null"#,
+                )
+                .replace(
+                    r#""model_context_window":258400"#,
+                    r#""model_context_window":258400,"context_length":null"#,
+                )
+            } else {
+                l
+            }
+        })
+        .collect();
+    write(&dir, CHILD, &lines);
+    let (tables, _) = scan(&sources::codex_files(&dir.join("sessions")));
+    let child_turns: Vec<String> = turns_of(&tables, "child-1")
+        .into_iter()
+        .map(|(_, tokens)| tokens)
+        .collect();
+    assert_eq!(child_turns, ["50, output_tokens: 5"]);
+}
+
+/// After a fork, the child's first response can come before its own `turn_context`: it is
+/// priced with the parent's model, the last one the child's copied history names.
+#[test]
+fn a_fork_child_answering_before_its_turn_context_has_its_parents_model() {
+    let dir = tmp("fork-model");
+    write(&dir, PARENT, &parent());
+    let mut lines = child();
+    let own_context = lines.len() - 2;
+    lines.remove(own_context);
+    write(&dir, CHILD, &lines);
+    let (tables, _) = scan(&sources::codex_files(&dir.join("sessions")));
+    let row = tables
+        .turns
+        .iter()
+        .find(|((_, s, _), _)| s == "child-1")
+        .map(|(_, row)| row.clone())
+        .unwrap();
+    assert!(row.contains(r#"model: "gpt-5.5""#), "{row}");
+}
+
 #[test]
 fn repeats_resets_and_ordinals() {
     let dir = tmp("reset");
