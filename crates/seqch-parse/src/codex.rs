@@ -73,6 +73,19 @@ pub(crate) fn thread_id_from_path(path: &Path) -> Option<String> {
     (!thread.is_empty()).then(|| thread.to_owned())
 }
 
+/// `_<session>` of a `rollout-…-<thread>_<session>.jsonl` (a resumed thread's file since
+/// Aug 2026), else empty: ids made of byte offsets carry it, since the thread's other files
+/// have lines at the same offsets.
+fn file_part(path: &Path) -> Box<str> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let stem = name.strip_suffix(".zst").unwrap_or(name);
+    let stem = stem.strip_suffix(".jsonl").unwrap_or(stem);
+    match (thread_id_from_path(path), stem.rsplit_once('_')) {
+        (Some(_), Some((_, session))) if !session.is_empty() => format!("_{session}").into(),
+        _ => "".into(),
+    }
+}
+
 /// Cumulative or per-call token counts as Codex writes them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Tokens {
@@ -182,6 +195,11 @@ pub(crate) struct FileState {
     prev: Option<Tokens>,
     model: Sym,
     has_records: bool,
+    /// The file continues a thread's history kept in another file (`session_meta.history_base`:
+    /// since Aug 2026 a resumed thread gets a new file), whose totals its counts carry on.
+    continues_history: bool,
+    /// See [`file_part`].
+    part: Box<str>,
     pending_turn: Option<PendingTurn>,
     inherit: Inherit,
     calls: HashMap<u128, PendingCall>,
@@ -213,6 +231,8 @@ impl FileState {
             prev: None,
             model: Sym(0),
             has_records: false,
+            continues_history: false,
+            part: file_part(path),
             pending_turn: None,
             inherit: Inherit::No,
             calls: HashMap::new(),
@@ -542,6 +562,7 @@ impl Global {
             .or(str_field(p, "parent_thread_id")?);
 
         f.identified = true;
+        f.continues_history = obj_field(p, "history_base")?.is_some();
         if let Some(id) = id {
             f.session = shared.session(Agent::Codex, id);
         }
@@ -808,7 +829,15 @@ impl Global {
         let Some(ts) = ts else {
             return Err(SkipReason::MissingTimestamp.into());
         };
-        let prev = f.prev.unwrap_or_default();
+        let prev = match (f.prev, last) {
+            (Some(prev), _) => prev,
+            // The first count of a file that carries another file's totals on: its own usage
+            // is its `last`, the rest was counted there.
+            (None, Some(l)) if f.continues_history && l.input.saturating_add(l.output) > 0 => {
+                total.minus(&l)
+            }
+            (None, _) => Tokens::default(),
+        };
         if f.prev == Some(total) {
             return Ok(());
         }
@@ -829,7 +858,7 @@ impl Global {
         };
         let fill = last.map_or(usage.input, |l| l.input);
         let values = self.values(shared, f.session, ts, model, &usage, window, fill);
-        let turn_id = format!("{}@{offset}", shared.session_id(f.session));
+        let turn_id = format!("{}{}@{offset}", shared.session_id(f.session), f.part);
         f.pending_turn = Some(PendingTurn {
             values,
             usage,
@@ -1058,7 +1087,7 @@ impl Global {
                 self.scratch.clear();
                 match id {
                     Some(id) => self.scratch.push_str(id),
-                    None => self.scratch.push_str(&format!("ws@{offset}")),
+                    None => self.scratch.push_str(&format!("ws{}@{offset}", f.part)),
                 }
                 summarize_into(query.unwrap_or(""), &mut self.summary);
                 let turn_index = shared.agg(f.session).next_turn_index;

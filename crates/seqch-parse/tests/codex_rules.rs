@@ -232,6 +232,66 @@ fn a_fork_child_answering_before_its_turn_context_has_its_parents_model() {
     assert!(row.contains(r#"model: "gpt-5.5""#), "{row}");
 }
 
+/// Since Aug 2026 a resumed thread continues in a new file `…-<thread>_<session>.jsonl` whose
+/// `history_base` points into the thread's earlier file, and whose counts carry that file's
+/// totals on: only the new response is billed, with or without the earlier file.
+#[test]
+fn a_resumed_thread_s_new_file_bills_only_its_own_responses() {
+    for with_earlier in [true, false] {
+        let dir = tmp(if with_earlier {
+            "resume-e"
+        } else {
+            "resume-ne"
+        });
+        if with_earlier {
+            write(&dir, PARENT, &parent());
+        }
+        let resumed = vec![
+            meta(
+                "2026-01-03T09:00:00.000Z",
+                "parent-1",
+                r#","history_base":{"thread_id":"parent-1","end_ordinal_exclusive":6,"end_byte_offset":1234}"#,
+            ),
+            ctx("2026-01-03T09:00:00.500Z"),
+            tc("2026-01-03T09:00:05.000Z", (700, 70, 770), (500, 50, 550)),
+            tc("2026-01-03T09:00:09.000Z", (800, 80, 880), (100, 10, 110)),
+        ];
+        write(
+            &dir,
+            "sessions/2026/01/03/rollout-2026-01-03T09-00-00-parent-1_s2.jsonl",
+            &resumed,
+        );
+        let (tables, _) = scan(&sources::codex_files(&dir.join("sessions")));
+        let mut tokens: Vec<String> = tables
+            .turns
+            .values()
+            .map(|row| {
+                row.split("input_tokens: ")
+                    .nth(1)
+                    .unwrap()
+                    .split(", cached")
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        tokens.sort();
+        let mut want = vec!["500, output_tokens: 50", "100, output_tokens: 10"];
+        if with_earlier {
+            want.extend(["100, output_tokens: 10", "100, output_tokens: 10"]);
+        }
+        want.sort();
+        assert_eq!(tokens, want, "with the earlier file: {with_earlier}");
+        // The files' byte offsets overlap: their turns' ids must not.
+        assert!(
+            tables
+                .turns
+                .keys()
+                .any(|(_, _, id)| id.starts_with("parent-1_s2@"))
+        );
+    }
+}
+
 #[test]
 fn repeats_resets_and_ordinals() {
     let dir = tmp("reset");
