@@ -10,8 +10,9 @@
 //! replay the same files. A writer adopts the batches of its server's slots nobody holds (left
 //! by a writer that is gone), so every batch is sent by someone.
 
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File, TryLockError};
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
 /// One batch: where it goes and its RowBinary rows.
@@ -41,6 +42,11 @@ impl Batch {
 pub struct Spool {
     dir: PathBuf,
     next: u64,
+    /// The batches waiting, oldest first, with their table and size: the directory is this
+    /// writer's alone, so this is all of it.
+    waiting: BTreeMap<PathBuf, (String, u64)>,
+    /// Batches waiting, by table.
+    tables: HashMap<String, u64>,
     bytes: u64,
     /// Holds the slot's lock.
     _lock: File,
@@ -122,6 +128,8 @@ impl Spool {
                 .max()
                 .map_or(0, |n| n + 1),
             dir,
+            waiting: BTreeMap::new(),
+            tables: HashMap::new(),
             bytes: 0,
             _lock: held,
         };
@@ -137,10 +145,32 @@ impl Spool {
         }
         // Batches of the layout before server directories.
         spool.adopt(root)?;
-        for p in spool.pending()? {
-            spool.bytes += fs::metadata(&p)?.len();
+        for path in batches(&spool.dir)? {
+            let len = fs::metadata(&path)?.len();
+            // An unreadable header still waits: its replay moves it to `dead/`.
+            let table = header_table(&path).unwrap_or_default();
+            spool.note(path, table, len);
         }
         Ok(spool)
+    }
+
+    fn note(&mut self, path: PathBuf, table: String, len: u64) {
+        *self.tables.entry(table.clone()).or_default() += 1;
+        self.bytes += len;
+        self.waiting.insert(path, (table, len));
+    }
+
+    /// Forgets a batch that left the directory.
+    fn forget(&mut self, path: &Path) {
+        if let Some((table, len)) = self.waiting.remove(path) {
+            self.bytes = self.bytes.saturating_sub(len);
+            if let Some(n) = self.tables.get_mut(&table) {
+                *n -= 1;
+                if *n == 0 {
+                    self.tables.remove(&table);
+                }
+            }
+        }
     }
 
     /// Moves the batches of `dir`, which no writer uses, into this slot, in their order.
@@ -175,8 +205,18 @@ impl Spool {
     }
 
     /// Spooled batch files, oldest first.
-    pub fn pending(&self) -> io::Result<Vec<PathBuf>> {
-        batches(&self.dir)
+    pub fn pending(&self) -> Vec<PathBuf> {
+        self.waiting.keys().cloned().collect()
+    }
+
+    /// The table of a waiting batch.
+    pub fn table(&self, path: &Path) -> Option<&str> {
+        self.waiting.get(path).map(|(table, _)| table.as_str())
+    }
+
+    /// Whether batches of `table` (`database.table`) wait: a new one must go after them.
+    pub fn holds(&self, table: &str) -> bool {
+        self.tables.contains_key(table)
     }
 
     pub fn bytes(&self) -> u64 {
@@ -194,7 +234,8 @@ impl Spool {
         f.sync_all()?;
         fs::rename(&tmp, &path)?;
         sync_dir(&self.dir)?;
-        self.bytes += fs::metadata(&path)?.len();
+        let len = fs::metadata(&path)?.len();
+        self.note(path.clone(), batch.table.clone(), len);
         Ok(path)
     }
 
@@ -224,15 +265,13 @@ impl Spool {
 
     /// Forgets a batch the server took.
     pub fn remove(&mut self, path: &Path) -> io::Result<()> {
-        let len = fs::metadata(path)?.len();
         fs::remove_file(path)?;
-        self.bytes = self.bytes.saturating_sub(len);
+        self.forget(path);
         Ok(())
     }
 
     /// Moves a batch the server refused for good to `dead/`, with the server's message beside it.
     pub fn kill(&mut self, path: &Path, message: &str) -> io::Result<()> {
-        let len = fs::metadata(path)?.len();
         let dead = self
             .dir
             .join("dead")
@@ -240,9 +279,19 @@ impl Spool {
         fs::rename(path, &dead)?;
         fs::write(dead.with_extension("error.txt"), message)?;
         sync_dir(&self.dir)?;
-        self.bytes = self.bytes.saturating_sub(len);
+        self.forget(path);
         Ok(())
     }
+}
+
+/// The `database.table` in a batch file's header line.
+fn header_table(path: &Path) -> io::Result<String> {
+    let mut line = String::new();
+    io::BufReader::new(File::open(path)?).read_line(&mut line)?;
+    line.split('\t')
+        .nth(1)
+        .map(str::to_owned)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no batch header"))
 }
 
 /// What a spool directory holds, over all servers and slots.
@@ -307,7 +356,7 @@ mod tests {
         s.push(&b(2)).unwrap();
         drop(s);
         let mut s = Spool::open(&dir, URL).unwrap();
-        let files = s.pending().unwrap();
+        let files = s.pending();
         assert_eq!(files.len(), 2);
         assert_eq!(Spool::read(&files[0]).unwrap(), b(1));
         assert_eq!(Spool::read(&files[1]).unwrap(), b(2));
@@ -315,7 +364,7 @@ mod tests {
         assert!(third > files[1], "{third:?} {files:?}");
         s.kill(&files[0], "Code: 53").unwrap();
         s.remove(&files[1]).unwrap();
-        assert_eq!(s.pending().unwrap(), vec![third.clone()]);
+        assert_eq!(s.pending(), vec![third.clone()]);
         // A reopened spool with nothing pending never takes a name still in use, not even a
         // dead batch's (whose file and message a later kill would otherwise overwrite).
         s.remove(&third).unwrap();
@@ -354,8 +403,8 @@ mod tests {
         assert_ne!(one.dir(), two.dir());
         let a = one.push(&b(1)).unwrap();
         let c = two.push(&b(2)).unwrap();
-        assert_eq!(one.pending().unwrap(), vec![a.clone()]);
-        assert_eq!(two.pending().unwrap(), vec![c.clone()]);
+        assert_eq!(one.pending(), vec![a.clone()]);
+        assert_eq!(two.pending(), vec![c.clone()]);
         assert_eq!(
             (Spool::read(&a).unwrap(), Spool::read(&c).unwrap()),
             (b(1), b(2))
@@ -363,14 +412,13 @@ mod tests {
         drop(two);
         // A third writer, while the first still runs, takes the second's slot and batch.
         let three = Spool::open(&dir, URL).unwrap();
-        let pending = three.pending().unwrap();
+        let pending = three.pending();
         assert_eq!(pending.len(), 1);
         assert_eq!(Spool::read(&pending[0]).unwrap(), b(2));
         drop((one, three));
         let all = Spool::open(&dir, URL).unwrap();
         let read: Vec<Batch> = all
             .pending()
-            .unwrap()
             .iter()
             .map(|p| Spool::read(p).unwrap())
             .collect();
@@ -387,11 +435,11 @@ mod tests {
         s.push(&b(1)).unwrap();
         drop(s);
         let other = Spool::open(&dir, "http://10.0.0.2:8123").unwrap();
-        assert_eq!((other.pending().unwrap().len(), other.bytes()), (0, 0));
+        assert_eq!((other.pending().len(), other.bytes()), (0, 0));
         drop(other);
         // A trailing slash is the same server.
         let same = Spool::open(&dir, "http://127.0.0.1:8123/").unwrap();
-        assert_eq!(same.pending().unwrap().len(), 1);
+        assert_eq!(same.pending().len(), 1);
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -406,7 +454,7 @@ mod tests {
         drop(s);
         fs::rename(&path, dir.join("00000000000000000003-1.batch")).unwrap();
         let s = Spool::open(&dir, URL).unwrap();
-        let pending = s.pending().unwrap();
+        let pending = s.pending();
         assert_eq!(pending.len(), 1);
         assert_eq!(Spool::read(&pending[0]).unwrap(), b(7));
         assert_eq!(census(&dir).batches, 1);

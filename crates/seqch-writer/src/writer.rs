@@ -677,8 +677,11 @@ impl Sink for Batches<'_> {
 }
 
 enum Failure {
-    /// Worth retrying: the network, a timeout, the server's load, a missing schema.
+    /// Worth retrying: the network, a timeout, the server's load.
     Transient(String),
+    /// Worth retrying, but only this table is concerned: it, its database or a column is
+    /// missing (a schema older than the writer, until `seqch-tail schema apply`).
+    Unready(String),
     /// The server will never take this batch (type mismatch, bad data).
     Permanent(String),
 }
@@ -939,10 +942,11 @@ impl<'a> Flusher<'a> {
         f.sync_data()
     }
 
-    /// Sends a new batch, unless older ones wait in the spool: order is kept, so it joins them.
+    /// Sends a new batch, unless older ones of its table wait in the spool: a table's order is
+    /// kept, so it joins them.
     fn deliver(&mut self, t: usize, batch: Batch) {
         let c = &self.shared.counters;
-        if self.spool.bytes() == 0 {
+        if !self.spool.holds(&batch.table) {
             match self.insert(t, &batch) {
                 Ok(()) => {
                     c.inserted.fetch_add(batch.rows, Relaxed);
@@ -955,7 +959,7 @@ impl<'a> Flusher<'a> {
                     }
                     return;
                 }
-                Err(Failure::Transient(msg)) => {
+                Err(Failure::Transient(msg) | Failure::Unready(msg)) => {
                     c.retried.fetch_add(1, Relaxed);
                     c.errors.fetch_add(1, Relaxed);
                     let msg = format!(
@@ -1020,12 +1024,14 @@ impl<'a> Flusher<'a> {
         self.backoff = (self.backoff * 2).min(self.shared.config.max_backoff);
     }
 
-    /// Sends spooled batches, oldest first, until one fails.
+    /// Sends spooled batches, oldest first, until one fails; a table that is not ready holds
+    /// back only its own batches.
     fn replay(&mut self) {
-        let Ok(files) = self.spool.pending() else {
-            return;
-        };
-        for path in files {
+        let mut unready = std::collections::HashSet::new();
+        for path in self.spool.pending() {
+            if self.spool.table(&path).is_some_and(|t| unready.contains(t)) {
+                continue;
+            }
             let c = &self.shared.counters;
             let batch = match Spool::read(&path) {
                 Ok(b) => b,
@@ -1049,12 +1055,19 @@ impl<'a> Flusher<'a> {
                     self.backoff = Duration::from_millis(100);
                 }
                 Err(Failure::Permanent(msg)) => self.dead(&path, batch.rows, &msg),
+                Err(Failure::Unready(_)) => {
+                    c.retried.fetch_add(1, Relaxed);
+                    unready.insert(batch.table);
+                }
                 Err(Failure::Transient(_)) => {
                     c.retried.fetch_add(1, Relaxed);
                     self.wait_longer();
                     return;
                 }
             }
+        }
+        if !unready.is_empty() {
+            self.wait_longer();
         }
     }
 
@@ -1139,7 +1152,7 @@ impl<'a> Flusher<'a> {
                 .fetch_all(),
         )?;
         if cols.is_empty() {
-            return Err(Failure::Transient(format!(
+            return Err(Failure::Unready(format!(
                 "{} does not exist (run `seqch-tail schema apply`)",
                 info.full
             )));
@@ -1149,7 +1162,7 @@ impl<'a> Flusher<'a> {
             // another type will never take these rows.
             let msg = format!("{}: {e}", info.full);
             if e.contains("has no column") {
-                Failure::Transient(msg)
+                Failure::Unready(msg)
             } else {
                 Failure::Permanent(msg)
             }
@@ -1160,9 +1173,16 @@ impl<'a> Flusher<'a> {
 }
 
 /// Retry network trouble, timeouts and server-side trouble; give up on what the data itself
-/// causes (ClickHouse codes 6, 26, 27, 33, 53, 70, 117: cannot parse, type mismatch, bad data).
+/// causes (ClickHouse codes 6, 26, 27, 33, 53, 70, 117: cannot parse, type mismatch, bad data);
+/// a missing column, table or database (16, 60, 81) is the table's own trouble.
 fn classify(e: clickhouse::error::Error) -> Failure {
     let msg = e.to_string();
+    if ["Code: 16.", "Code: 60.", "Code: 81."]
+        .iter()
+        .any(|c| msg.contains(c))
+    {
+        return Failure::Unready(msg);
+    }
     const PERMANENT: [&str; 7] = [
         "Code: 6.",
         "Code: 26.",

@@ -1,12 +1,12 @@
 //! The writer against real servers: exact rows from several threads, a server stopped and
 //! restarted mid-stream, a process restarted with rows spooled, replays that change nothing,
-//! batches the server refuses for good, and file mode.
+//! batches the server refuses for good, a table whose schema is behind, and file mode.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clickhouse::Client;
-use seqch_rows::Turn;
+use seqch_rows::{ToolCall, Turn};
 use seqch_writer::schema::{self, Databases};
 use seqch_writer::{Mode, PushError, Writer, WriterConfig};
 
@@ -272,6 +272,71 @@ async fn a_batch_the_server_refuses_for_good_goes_to_dead_letters() {
         .execute()
         .await
         .unwrap();
+}
+
+/// A table the server lacks a column of (a schema older than the writer) holds back only its
+/// own rows: the other tables' rows go in meanwhile, and its rows follow once the column is
+/// there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_table_behind_the_schema_holds_back_only_its_own_rows() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let dbs = fresh_schema(&url).await;
+    let c = Client::default().with_url(&url);
+    let alter = |change: &str| {
+        dbs.rewrite(&format!("ALTER TABLE agent.turns {change}"))
+            .into_owned()
+    };
+    c.query(&alter("DROP COLUMN project_path"))
+        .execute()
+        .await
+        .unwrap();
+    let dir = tmp("behind");
+    let w = Writer::new(config(&url, &dbs, &dir)).unwrap();
+    let ids: Vec<String> = (0..10u64).map(|i| format!("b{i}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        w.push(&turn(i as u64, id)).unwrap();
+        w.push(&ToolCall {
+            ts_ms: 1_794_873_600_000 + i as u64,
+            session_id: "s1",
+            agent: "claude",
+            tool_name: "Bash",
+            call_id: id,
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    assert!(w.flush_wait(Duration::from_secs(30)));
+    let count = |table: &str| {
+        let q = dbs
+            .rewrite(&format!("SELECT count() FROM agent.{table} FINAL"))
+            .into_owned();
+        let c = c.clone();
+        async move { c.query(&q).fetch_one::<u64>().await.unwrap() }
+    };
+    assert_eq!((count("tool_calls").await, count("turns").await), (10, 0));
+    let stats = w.stats();
+    assert_eq!((stats.inserted, stats.spooled), (10, 10), "{stats:?}");
+    assert!(
+        w.last_error()
+            .is_some_and(|e| e.message.contains("project_path")),
+        "{:?}",
+        w.last_error()
+    );
+
+    c.query(&alter(
+        "ADD COLUMN project_path LowCardinality(String) DEFAULT ''",
+    ))
+    .execute()
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count("turns").await < 10 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count("turns").await, 10);
+    assert_eq!(w.stats().replayed, 10);
 }
 
 #[test]
