@@ -1055,12 +1055,16 @@ impl<'a> Flusher<'a> {
                     self.backoff = Duration::from_millis(100);
                 }
                 Err(Failure::Permanent(msg)) => self.dead(&path, batch.rows, &msg),
+                // Every failed send is an error, so that the count rises while the server is
+                // away (v1's rose with each failed flush), not only at the first one.
                 Err(Failure::Unready(_)) => {
                     c.retried.fetch_add(1, Relaxed);
+                    c.errors.fetch_add(1, Relaxed);
                     unready.insert(batch.table);
                 }
                 Err(Failure::Transient(_)) => {
                     c.retried.fetch_add(1, Relaxed);
+                    c.errors.fetch_add(1, Relaxed);
                     self.wait_longer();
                     return;
                 }

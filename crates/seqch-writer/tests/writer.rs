@@ -325,6 +325,11 @@ async fn a_table_behind_the_schema_holds_back_only_its_own_rows() {
         w.last_error()
     );
 
+    // Every retry of the held-back batch is a failed send, and counted as an error.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stats = w.stats();
+    assert!(stats.errors >= 3 && stats.retried >= 3, "{stats:?}");
+
     c.query(&alter(
         "ADD COLUMN project_path LowCardinality(String) DEFAULT ''",
     ))
