@@ -230,7 +230,9 @@ fn v1_config(host: &str, port: u16, database: &str) -> WriterConfig {
         };
         c.url = format!("http://{host}:{http_port}");
     }
-    if env("SEQ_CH_MODE").is_none() {
+    // v1 was handed a server: it sends unless SEQ_CH_MODE names another mode (an unknown one,
+    // such as "auto", is not a reason to stop sending).
+    if env("SEQ_CH_MODE").and_then(|m| Mode::parse(&m)).is_none() {
         c.mode = Mode::Http;
     }
     if !database.is_empty() {

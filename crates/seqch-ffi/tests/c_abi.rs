@@ -115,6 +115,8 @@ async fn v1_symbols_through_dlopen_write_every_v1_table() {
             ("SEQCH_TEST_DB", dbs.seq.clone()),
             ("SEQ_CH_DATABASE_PREFIX", prefix),
             ("SEQ_CH_SPOOL_DIR", tmp.join("spool").display().to_string()),
+            // Not a mode: a v1 writer, handed a server, still sends.
+            ("SEQ_CH_MODE", "auto".into()),
         ],
     );
     assert!(out.contains("inserted=902"), "{out}");

@@ -143,10 +143,19 @@ impl WriterConfig {
             );
         }
         let server_configured = var("SEQ_CH_URL").is_some() || host.is_some();
-        c.mode = match var("SEQ_CH_MODE").and_then(|m| Mode::parse(&m)) {
+        let mode = var("SEQ_CH_MODE");
+        c.mode = match mode.as_deref().and_then(Mode::parse) {
             Some(m) => m,
-            None if server_configured => Mode::Http,
-            None => Mode::File,
+            None => {
+                if let Some(m) = &mode {
+                    tracing::warn!("SEQ_CH_MODE={m:?} is not a mode seqch knows; ignored");
+                }
+                if server_configured {
+                    Mode::Http
+                } else {
+                    Mode::File
+                }
+            }
         };
         c.user = var("SEQ_CH_USER");
         c.password = var("SEQ_CH_PASSWORD");
