@@ -291,13 +291,28 @@ pub struct Writer {
 
 impl Writer {
     /// Starts a writer and its flusher. Never fails because the server is down: rows then go to
-    /// the spool.
-    pub fn new(config: WriterConfig) -> Result<Self, WriterError> {
-        let spool =
-            Spool::open(&config.spool_dir, &config.url).map_err(|source| WriterError::Spool {
-                path: config.spool_dir.display().to_string(),
-                source,
-            })?;
+    /// the spool. A spool directory that cannot be written (a read-only home, a sandbox) moves
+    /// to the temporary directory rather than costing the caller its writer.
+    pub fn new(mut config: WriterConfig) -> Result<Self, WriterError> {
+        let spool = match Spool::open(&config.spool_dir, &config.url) {
+            Ok(spool) => spool,
+            Err(source) => {
+                let user = std::env::var("USER").unwrap_or_default();
+                let fallback = std::env::temp_dir().join(format!("seqch-spool-{user}"));
+                let spool =
+                    Spool::open(&fallback, &config.url).map_err(|_| WriterError::Spool {
+                        path: config.spool_dir.display().to_string(),
+                        source,
+                    })?;
+                tracing::warn!(
+                    "cannot open the spool at {}, spooling in {} instead",
+                    config.spool_dir.display(),
+                    fallback.display()
+                );
+                config.spool_dir = fallback;
+                spool
+            }
+        };
         let tables = TABLES
             .iter()
             .map(|(db, name)| {

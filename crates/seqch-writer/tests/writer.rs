@@ -344,6 +344,30 @@ async fn a_table_behind_the_schema_holds_back_only_its_own_rows() {
     assert_eq!(w.stats().replayed, 10);
 }
 
+/// v1 never touched the disk: a spool directory that cannot be created does not cost the
+/// caller its writer.
+#[test]
+fn an_unwritable_spool_directory_falls_back_to_the_temporary_one() {
+    let url = silent_server();
+    let w = Writer::new(WriterConfig {
+        mode: Mode::Http,
+        url: url.clone(),
+        spool_dir: "/proc/seqch-cannot-create/spool".into(),
+        request_timeout: Duration::from_millis(300),
+        ..WriterConfig::default()
+    })
+    .unwrap();
+    w.push(&turn(0, "fallback")).unwrap();
+    assert!(w.flush_wait(Duration::from_secs(20)));
+    assert_eq!(w.stats().spooled, 1);
+    drop(w);
+    let user = std::env::var("USER").unwrap_or_default();
+    let fallback = std::env::temp_dir().join(format!("seqch-spool-{user}"));
+    let dir = seqch_writer::spool::server_dir(&fallback, &url);
+    assert_eq!(seqch_writer::spool::census(&dir).batches, 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn file_mode_writes_one_json_object_per_row() {
     let dir = tmp("file");
