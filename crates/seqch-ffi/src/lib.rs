@@ -238,6 +238,9 @@ fn v1_config(host: &str, port: u16, database: &str) -> WriterConfig {
     if !database.is_empty() {
         c.event_database = Some(database.to_owned());
     }
+    // v1's cadence: its callers never flush nor destroy, so what a process leaves unsent at
+    // exit is what the last interval held.
+    c.flush_interval = std::time::Duration::from_millis(100);
     c
 }
 
