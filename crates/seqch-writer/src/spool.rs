@@ -265,22 +265,30 @@ impl Spool {
 
     /// Forgets a batch the server took.
     pub fn remove(&mut self, path: &Path) -> io::Result<()> {
-        fs::remove_file(path)?;
-        self.forget(path);
+        match fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => self.forget(path),
+        }
         Ok(())
     }
 
     /// Moves a batch the server refused for good to `dead/`, with the server's message beside it.
+    /// A batch whose file is gone (removed by hand) is forgotten.
     pub fn kill(&mut self, path: &Path, message: &str) -> io::Result<()> {
         let dead = self
             .dir
             .join("dead")
             .join(path.file_name().unwrap_or_default());
-        fs::rename(path, &dead)?;
+        match fs::rename(path, &dead) {
+            Ok(()) => self.forget(path),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.forget(path);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
         fs::write(dead.with_extension("error.txt"), message)?;
-        sync_dir(&self.dir)?;
-        self.forget(path);
-        Ok(())
+        sync_dir(&self.dir)
     }
 }
 
