@@ -9,6 +9,7 @@
 //! cannot take goes through a bounded shared queue, which also carries flush and close.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -171,16 +172,18 @@ const fn table_index(database: &str, name: &str) -> usize {
     i
 }
 
+/// A row a ring could not take.
+struct QueuedRow {
+    table: usize,
+    data: Vec<u8>,
+    json: Vec<u8>,
+    /// The ring of the pushing thread (`None`: a thread without one), whose older rows must be
+    /// taken first.
+    from: Option<Arc<Ring>>,
+}
+
 enum Msg {
-    /// A row a ring could not take.
-    Row {
-        table: usize,
-        data: Vec<u8>,
-        json: Vec<u8>,
-        /// The ring of the pushing thread (`None`: a thread without one), whose older rows
-        /// must be taken first.
-        from: Option<Arc<Ring>>,
-    },
+    Row(QueuedRow),
     /// Look at the rings now.
     Wake,
     Flush(Sender<()>),
@@ -494,20 +497,20 @@ impl Writer {
         if let Some(ring) = &from {
             ring.spilled().fetch_add(1, Relaxed);
         }
-        let msg = Msg::Row {
+        let msg = Msg::Row(QueuedRow {
             table,
             data,
             json,
             from,
-        };
+        });
         let (refused, msg) = match self.tx.try_send(msg) {
             Ok(()) => return Ok(()),
             Err(TrySendError::Full(msg)) => (PushError::Full, msg),
             Err(TrySendError::Disconnected(msg)) => (PushError::Closed, msg),
         };
-        if let Msg::Row {
+        if let Msg::Row(QueuedRow {
             from: Some(ring), ..
-        } = msg
+        }) = msg
         {
             ring.spilled().fetch_sub(1, Relaxed);
         }
@@ -566,7 +569,7 @@ impl Writer {
             let queued = self
                 .rx
                 .try_iter()
-                .filter(|m| matches!(m, Msg::Row { .. }))
+                .filter(|m| matches!(m, Msg::Row(_)))
                 .count() as u64;
             c.queued.fetch_sub(queued, Relaxed);
             c.refused.fetch_add(queued, Relaxed);
@@ -639,7 +642,7 @@ fn supervise(shared: Arc<Shared>, rx: Receiver<Msg>, spool: Spool) {
                 }
             },
         };
-        let run = catch_unwind(AssertUnwindSafe(|| Flusher::new(&shared, s).run(&rx)));
+        let run = catch_unwind(AssertUnwindSafe(|| Flusher::new(&shared, &rx, s).run()));
         match run {
             Ok(()) => return,
             Err(_) => {
@@ -668,6 +671,39 @@ impl Pending {
 }
 
 /// Moves what the producers' rings hold into the batches. Returns the rows taken.
+/// Appends a row that came through the queue to its table's batch, after the rows its thread
+/// wrote into its ring before it: the thread writes no more there until this row is taken.
+fn take_row(shared: &Shared, pending: &mut [Pending], row: QueuedRow) {
+    /// Tells the row's thread it was taken, however this ends: a count left up by a panic
+    /// would keep the thread off its ring for good.
+    struct Taken(Option<Arc<Ring>>);
+    impl Drop for Taken {
+        fn drop(&mut self) {
+            if let Some(ring) = &self.0 {
+                ring.spilled().fetch_sub(1, Release);
+            }
+        }
+    }
+    let c = &shared.counters;
+    c.queued.fetch_sub(1, Relaxed);
+    let QueuedRow {
+        table,
+        data,
+        json,
+        from,
+    } = row;
+    let _taken = Taken(from);
+    if _taken.0.as_ref().is_none_or(|ring| !ring.is_empty()) {
+        collect(shared, pending);
+    }
+    c.held.fetch_add(1, Relaxed);
+    let p = &mut pending[table];
+    p.rows += 1;
+    p.since.get_or_insert_with(Instant::now);
+    p.data.extend_from_slice(&data);
+    p.json.extend_from_slice(&json);
+}
+
 fn collect(shared: &Shared, pending: &mut [Pending]) -> u64 {
     let mut took = 0;
     for ring in shared.live_rings() {
@@ -703,6 +739,9 @@ enum Failure {
 
 struct Flusher<'a> {
     shared: &'a Shared,
+    rx: &'a Receiver<Msg>,
+    /// Messages other than rows that came while a request ran, to handle next.
+    deferred: VecDeque<Msg>,
     spool: Spool,
     pending: Vec<Pending>,
     client: clickhouse::Client,
@@ -717,7 +756,7 @@ struct Flusher<'a> {
 }
 
 impl<'a> Flusher<'a> {
-    fn new(shared: &'a Shared, spool: Spool) -> Self {
+    fn new(shared: &'a Shared, rx: &'a Receiver<Msg>, spool: Spool) -> Self {
         let c = &shared.config;
         let client = c.client().with_compression(clickhouse::Compression::Lz4);
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -726,6 +765,8 @@ impl<'a> Flusher<'a> {
             .expect("a tokio runtime");
         Self {
             shared,
+            rx,
+            deferred: VecDeque::new(),
             spool,
             pending: (0..TABLES.len()).map(|_| Pending::default()).collect(),
             client,
@@ -738,7 +779,8 @@ impl<'a> Flusher<'a> {
         }
     }
 
-    fn run(mut self, rx: &Receiver<Msg>) {
+    fn run(mut self) {
+        let rx = self.rx;
         let interval = self.shared.config.flush_interval;
         let mut empty_polls = 0;
         let mut last_row = Instant::now();
@@ -790,16 +832,14 @@ impl<'a> Flusher<'a> {
                     continue;
                 }
             }
-            let msg = rx.recv_deadline(wake);
+            let msg = match self.deferred.pop_front() {
+                Some(msg) => Ok(msg),
+                None => rx.recv_deadline(wake),
+            };
             self.shared.parked.store(false, Relaxed);
             match msg {
-                Ok(Msg::Row {
-                    table,
-                    data,
-                    json,
-                    from,
-                }) => {
-                    self.take_queued(table, &data, &json, from);
+                Ok(Msg::Row(row)) => {
+                    self.take_queued(row);
                     empty_polls = 0;
                     last_row = Instant::now();
                 }
@@ -817,14 +857,8 @@ impl<'a> Flusher<'a> {
                 Ok(Msg::Close(ack)) => {
                     // Rows pushed before the close flag was seen are still queued: take them.
                     while let Ok(msg) = rx.try_recv() {
-                        if let Msg::Row {
-                            table,
-                            data,
-                            json,
-                            from,
-                        } = msg
-                        {
-                            self.take_queued(table, &data, &json, from);
+                        if let Msg::Row(row) = msg {
+                            self.take_queued(row);
                         }
                     }
                     // No more taking in while sending: a push that raced the close flag into a
@@ -863,25 +897,11 @@ impl<'a> Flusher<'a> {
         }
     }
 
-    /// Appends a row that came through the queue to its table's batch, after the rows its
-    /// thread wrote into its ring before it: the thread writes no more there until this row
-    /// is taken.
-    fn take_queued(&mut self, table: usize, data: &[u8], json: &[u8], from: Option<Arc<Ring>>) {
-        if from.as_ref().is_none_or(|ring| !ring.is_empty()) {
-            self.drain_rings();
+    fn take_queued(&mut self, row: QueuedRow) {
+        take_row(self.shared, &mut self.pending, row);
+        for t in 0..TABLES.len() {
+            self.seal_if_full(t);
         }
-        let c = &self.shared.counters;
-        c.queued.fetch_sub(1, Relaxed);
-        c.held.fetch_add(1, Relaxed);
-        let p = &mut self.pending[table];
-        p.rows += 1;
-        p.since.get_or_insert_with(Instant::now);
-        p.data.extend_from_slice(data);
-        p.json.extend_from_slice(json);
-        if let Some(ring) = from {
-            ring.spilled().fetch_sub(1, Release);
-        }
-        self.seal_if_full(table);
     }
 
     fn seal_all(&mut self) {
@@ -1029,6 +1049,9 @@ impl<'a> Flusher<'a> {
         self.shared.note_error(note);
         if self.spool.kill(path, msg).is_ok() {
             c.dead_lettered.fetch_add(rows, Relaxed);
+        } else {
+            // Still waiting (a disk that refuses the move): not again before the next round.
+            self.wait_longer();
         }
         c.errors.fetch_add(1, Relaxed);
         c.spool_bytes.store(self.spool.bytes(), Relaxed);
@@ -1122,27 +1145,45 @@ impl<'a> Flusher<'a> {
     /// accepts the connection and then hangs is treated like one that is down. (A timed-out
     /// insert the server did apply is deduplicated on retry by its token.)
     ///
-    /// Meanwhile the rings are drained every poll into the batches (up to twice batch_bytes
-    /// held), so producers keep their rings' room while the server works, and the next batch
-    /// is ready when this request ends.
+    /// Meanwhile the rings and the queue are drained every poll into the batches (up to twice
+    /// batch_bytes held), so producers keep their rings' room while the server works (and a
+    /// thread whose rows wait in the queue gets back to its ring), and the next batch is ready
+    /// when this request ends. Other messages wait until it has.
     fn answered<T>(
         &mut self,
         request: impl Future<Output = Result<T, clickhouse::error::Error>>,
     ) -> Result<T, Failure> {
         let limit = self.shared.config.request_timeout;
-        let (shared, pending, closing) = (self.shared, &mut self.pending, self.closing);
+        let (shared, rx, pending, deferred, closing) = (
+            self.shared,
+            self.rx,
+            &mut self.pending,
+            &mut self.deferred,
+            self.closing,
+        );
         let answer = self.runtime.block_on(async {
             let request = tokio::time::timeout(limit, request);
             tokio::pin!(request);
             let mut poll = tokio::time::interval(POLL);
             poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let room = |pending: &[Pending]| {
+                !closing
+                    && pending.iter().map(Pending::bytes).sum::<usize>()
+                        < 2 * shared.config.batch_bytes
+            };
             loop {
                 tokio::select! {
                     answer = &mut request => return answer,
                     _ = poll.tick() => {
-                        let held: usize = pending.iter().map(Pending::bytes).sum();
-                        if !closing && held < 2 * shared.config.batch_bytes {
+                        if room(pending) {
                             collect(shared, pending);
+                        }
+                        while room(pending) {
+                            match rx.try_recv() {
+                                Ok(Msg::Row(row)) => take_row(shared, pending, row),
+                                Ok(other) => deferred.push_back(other),
+                                Err(_) => break,
+                            }
                         }
                     }
                 }

@@ -431,6 +431,37 @@ fn rows_keep_their_order_when_a_full_ring_spills_into_the_queue() {
     assert_eq!(first_out_of_order, None);
 }
 
+/// While an INSERT hangs, the flusher keeps taking rows in, from the rings and from the queue:
+/// a thread whose full ring sent rows to the queue gets back to its ring, rather than filling
+/// the queue until rows are refused.
+#[test]
+fn rows_spilled_while_an_insert_hangs_are_taken_in() {
+    let url = silent_server();
+    let dir = tmp("hang");
+    let writer = Writer::new(WriterConfig {
+        request_timeout: Duration::from_secs(2),
+        batch_rows: 1,
+        ring_bytes: 4096,
+        queue_capacity: 1000,
+        ..config(&url, &Databases::default(), &dir)
+    })
+    .unwrap();
+    let ids: Vec<String> = (0..5000u64).map(|i| format!("h{i}")).collect();
+    writer.push(&turn(0, &ids[0])).unwrap();
+    // The flusher now waits on the silent server for 2 s. The pushes come in bursts of 100
+    // rows, each more than the ring holds, and take about 0.3 s.
+    std::thread::sleep(Duration::from_millis(100));
+    for (i, id) in ids.iter().enumerate().skip(1) {
+        writer.push(&turn(i as u64, id)).unwrap();
+        if i % 100 == 0 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    assert!(writer.close(Duration::from_secs(30)));
+    let stats = writer.stats();
+    assert_eq!((stats.refused, stats.spooled), (0, 5000), "{stats:?}");
+}
+
 /// The URL of a server that accepts connections and never answers.
 fn silent_server() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
