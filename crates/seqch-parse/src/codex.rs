@@ -832,10 +832,12 @@ impl Global {
         let prev = match (f.prev, last) {
             (Some(prev), _) => prev,
             // The first count of a file that carries another file's totals on: its own usage
-            // is its `last`, the rest was counted there.
+            // is its `last`, the rest was counted there; without a usable `last`, nothing of
+            // it can be told apart.
             (None, Some(l)) if f.continues_history && l.input.saturating_add(l.output) > 0 => {
                 total.minus(&l)
             }
+            (None, _) if f.continues_history => total,
             (None, _) => Tokens::default(),
         };
         if f.prev == Some(total) {

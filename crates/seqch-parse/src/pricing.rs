@@ -122,7 +122,7 @@ impl Prices {
         Self { models, by_alias }
     }
 
-    /// Finds a model by exact name, alias, then without a `[1m]` suffix, without a date
+    /// Finds a model by exact name or alias, then without a `[1m]` suffix, without a date
     /// (`-YYYYMMDD`, `-YYYY-MM-DD`), and with an OpenAI version written with a dash
     /// (`gpt-5-1-codex`, as custom providers spell `gpt-5.1-codex`).
     pub fn get(&self, model: &str) -> Option<&ModelPrice> {
@@ -131,9 +131,10 @@ impl Prices {
                 .get(m)
                 .or_else(|| self.by_alias.get(m).and_then(|n| self.models.get(n)))
         };
-        let model = model.strip_suffix("[1m]").unwrap_or(model);
-        let undated = strip_date(model).unwrap_or(model);
+        let plain = model.strip_suffix("[1m]").unwrap_or(model);
+        let undated = strip_date(plain).unwrap_or(plain);
         exact(model)
+            .or_else(|| exact(plain))
             .or_else(|| exact(undated))
             .or_else(|| exact(&dotted_version(undated)?))
     }
@@ -220,6 +221,18 @@ mod tests {
         assert_eq!(p.get("gpt-5.6").unwrap().output, 30.0);
         assert!(p.get("gpt-5-turbo").is_none());
         assert!(p.get("claude-opus-4-6-2026-02").is_none());
+        // A user's entry for the `[1m]` name itself wins over the plain model's.
+        let mut models = Prices::embedded().models;
+        let mut long = models["claude-opus-4-6"].clone();
+        long.input = 10.0;
+        models.insert("claude-opus-4-6[1m]".into(), long);
+        assert_eq!(
+            Prices::from_models(models)
+                .get("claude-opus-4-6[1m]")
+                .unwrap()
+                .input,
+            10.0
+        );
         assert!(p.get("gpt-4-turbo").is_none());
         assert!(p.get("<synthetic>").is_none());
     }

@@ -292,6 +292,33 @@ fn a_resumed_thread_s_new_file_bills_only_its_own_responses() {
     }
 }
 
+/// A resumed thread's file whose first count has no usable `last` (an estimate) cannot tell
+/// its own usage from the earlier file's: it bills nothing there, and counts on from it.
+#[test]
+fn a_resumed_thread_s_file_without_a_usable_last_bills_only_what_follows() {
+    let dir = tmp("resume-estimate");
+    write(
+        &dir,
+        "sessions/2026/01/03/rollout-2026-01-03T09-00-00-parent-1_s3.jsonl",
+        &[
+            meta(
+                "2026-01-03T09:00:00.000Z",
+                "parent-1",
+                r#","history_base":{"thread_id":"parent-1"}"#,
+            ),
+            ctx("2026-01-03T09:00:00.500Z"),
+            tc("2026-01-03T09:00:05.000Z", (700, 70, 770), (0, 0, 940)),
+            tc("2026-01-03T09:00:09.000Z", (800, 80, 880), (100, 10, 110)),
+        ],
+    );
+    let (tables, _) = scan(&sources::codex_files(&dir.join("sessions")));
+    let tokens: Vec<String> = turns_of(&tables, "parent-1")
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(tokens, ["100, output_tokens: 10"]);
+}
+
 #[test]
 fn repeats_resets_and_ordinals() {
     let dir = tmp("reset");
