@@ -40,6 +40,8 @@ impl Batch {
 
 /// One writer's spool directory, held for as long as the value lives.
 pub struct Spool {
+    /// The server's directory, holding the slots.
+    server: PathBuf,
     dir: PathBuf,
     next: u64,
     /// The batches waiting, oldest first, with their table and size: the directory is this
@@ -56,9 +58,19 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Creates a directory and its missing parents readable by the user alone: batches hold
+/// commands and prompts.
+fn create_private(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
 /// The `lock` of a slot directory, locked, or `None` when another writer holds it.
 fn lock(slot: &Path) -> io::Result<Option<File>> {
-    fs::create_dir_all(slot.join("dead"))?;
+    create_private(&slot.join("dead"))?;
     let file = File::options()
         .create(true)
         .truncate(false)
@@ -121,6 +133,7 @@ impl Spool {
             })
             .expect("slots are unbounded")?;
         let mut spool = Self {
+            server,
             // Sequence numbers continue after every batch present, dead ones included, so that
             // a name is never reused.
             next: sequence_numbers(&dir)
@@ -133,25 +146,39 @@ impl Spool {
             bytes: 0,
             _lock: held,
         };
-        for slot in fs::read_dir(&server)?.flatten() {
+        for path in batches(&spool.dir)? {
+            spool.note_file(path)?;
+        }
+        spool.adopt_orphans()?;
+        // Batches of the layout before server directories.
+        spool.adopt(root)?;
+        Ok(spool)
+    }
+
+    /// Takes over the batches of the server's slots no writer holds (their writers are gone);
+    /// at open, and from time to time, for a writer that ends while others go on. True when it
+    /// took any.
+    pub fn adopt_orphans(&mut self) -> io::Result<bool> {
+        let before = self.waiting.len();
+        for slot in fs::read_dir(&self.server)?.flatten() {
             let slot = slot.path();
-            // A slot no writer holds: its writer is gone.
-            if slot != spool.dir
+            if slot != self.dir
                 && slot.is_dir()
                 && let Some(_held) = lock(&slot)?
             {
-                spool.adopt(&slot)?;
+                self.adopt(&slot)?;
             }
         }
-        // Batches of the layout before server directories.
-        spool.adopt(root)?;
-        for path in batches(&spool.dir)? {
-            let len = fs::metadata(&path)?.len();
-            // An unreadable header still waits: its replay moves it to `dead/`.
-            let table = header_table(&path).unwrap_or_default();
-            spool.note(path, table, len);
-        }
-        Ok(spool)
+        Ok(self.waiting.len() > before)
+    }
+
+    /// Adds a batch file of this slot to the index.
+    fn note_file(&mut self, path: PathBuf) -> io::Result<()> {
+        let len = fs::metadata(&path)?.len();
+        // An unreadable header still waits: its replay moves it to `dead/`.
+        let table = header_table(&path).unwrap_or_default();
+        self.note(path, table, len);
+        Ok(())
     }
 
     fn note(&mut self, path: PathBuf, table: String, len: u64) {
@@ -178,10 +205,12 @@ impl Spool {
         let orphans = batches(dir)?;
         for orphan in &orphans {
             let name = self.next_name();
-            match fs::rename(orphan, self.dir.join(name)) {
+            let path = self.dir.join(name);
+            match fs::rename(orphan, &path) {
+                Ok(()) => self.note_file(path)?,
                 // Another writer adopting the same old-layout batch took it first.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                r => r?,
+                Err(e) => return Err(e),
             }
         }
         if !orphans.is_empty() {
@@ -302,6 +331,35 @@ fn header_table(path: &Path) -> io::Result<String> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no batch header"))
 }
 
+/// The spool directory used when a writer's own cannot be created (a read-only home, a
+/// sandbox): `$TMPDIR/seqch-spool-$USER`, if it belongs to this user alone (in a shared `/tmp`
+/// another user could have made it first, to read the batches or plant some).
+pub fn temp_root() -> io::Result<PathBuf> {
+    let user = std::env::var("USER").unwrap_or_default();
+    let root = std::env::temp_dir().join(format!("seqch-spool-{user}"));
+    create_private(&root)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let probe = root.join(format!(".owner-{}", std::process::id()));
+        File::create(&probe)?;
+        let me = fs::metadata(&probe).map(|m| m.uid());
+        fs::remove_file(&probe)?;
+        let dir = fs::metadata(&root)?;
+        if dir.uid() != me? {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("{} belongs to another user", root.display()),
+            ));
+        }
+        if dir.mode() & 0o077 != 0 {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&root, fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(root)
+}
+
 /// What a spool directory holds, over all servers and slots.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Census {
@@ -418,20 +476,23 @@ mod tests {
             (b(1), b(2))
         );
         drop(two);
-        // A third writer, while the first still runs, takes the second's slot and batch.
+        // A third writer takes the second's slot and batch, while the first still runs.
         let three = Spool::open(&dir, URL).unwrap();
         let pending = three.pending();
         assert_eq!(pending.len(), 1);
         assert_eq!(Spool::read(&pending[0]).unwrap(), b(2));
-        drop((one, three));
-        let all = Spool::open(&dir, URL).unwrap();
-        let read: Vec<Batch> = all
+        // When the third ends, the first (still running) takes its batch over.
+        drop(three);
+        assert!(one.adopt_orphans().unwrap());
+        assert!(!one.adopt_orphans().unwrap());
+        let read: Vec<Batch> = one
             .pending()
             .iter()
             .map(|p| Spool::read(p).unwrap())
             .collect();
         assert_eq!(read, vec![b(1), b(2)]);
-        assert_eq!(all.bytes(), census(&dir).bytes);
+        assert!(one.holds("agent.turns") && !one.holds("agent.tool_calls"));
+        assert_eq!(one.bytes(), census(&dir).bytes);
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -35,6 +35,9 @@ use crate::spool::{Batch, Spool};
 const POLL: Duration = Duration::from_millis(1);
 /// … and how many empty looks in a row before it parks until a producer wakes it.
 const PARK_AFTER_EMPTY_POLLS: u32 = 50;
+/// How often a sending writer looks for batches its server's other writers left when they
+/// ended (at open it always does).
+const ADOPT_EVERY: Duration = Duration::from_secs(30);
 /// The piece of a batch's bytes compressed and sent at a time.
 const SEND_CHUNK: usize = 256 << 10;
 
@@ -300,13 +303,22 @@ impl Writer {
         let spool = match Spool::open(&config.spool_dir, &config.url) {
             Ok(spool) => spool,
             Err(source) => {
-                let user = std::env::var("USER").unwrap_or_default();
-                let fallback = std::env::temp_dir().join(format!("seqch-spool-{user}"));
-                let spool =
-                    Spool::open(&fallback, &config.url).map_err(|_| WriterError::Spool {
+                use std::io::ErrorKind::{NotFound, PermissionDenied, ReadOnlyFilesystem};
+                let fallback = matches!(
+                    source.kind(),
+                    NotFound | PermissionDenied | ReadOnlyFilesystem
+                )
+                .then(crate::spool::temp_root)
+                .and_then(Result::ok);
+                let opened = fallback
+                    .as_ref()
+                    .and_then(|root| Spool::open(root, &config.url).ok());
+                let (Some(fallback), Some(spool)) = (fallback, opened) else {
+                    return Err(WriterError::Spool {
                         path: config.spool_dir.display().to_string(),
                         source,
-                    })?;
+                    });
+                };
                 tracing::warn!(
                     "cannot open the spool at {}, spooling in {} instead",
                     config.spool_dir.display(),
@@ -751,6 +763,7 @@ struct Flusher<'a> {
     next_retry: Instant,
     /// When the last batch was sent (or spooled).
     last_sealed: Option<Instant>,
+    next_adoption: Instant,
     /// Closing: requests no longer take in rows while they run.
     closing: bool,
 }
@@ -775,6 +788,7 @@ impl<'a> Flusher<'a> {
             backoff: Duration::from_millis(100),
             next_retry: Instant::now(),
             last_sealed: None,
+            next_adoption: Instant::now() + ADOPT_EVERY,
             closing: false,
         }
     }
@@ -805,6 +819,13 @@ impl<'a> Flusher<'a> {
                 let p = &self.pending[t];
                 if p.rows >= batch_rows || p.since.is_some_and(|s| now >= s + interval) {
                     self.seal(t);
+                }
+            }
+            if now >= self.next_adoption {
+                self.next_adoption = now + ADOPT_EVERY;
+                if self.shared.config.mode.sends() && self.spool.adopt_orphans().unwrap_or(false) {
+                    let c = &self.shared.counters;
+                    c.spool_bytes.store(self.spool.bytes(), Relaxed);
                 }
             }
             if self.spool.bytes() > 0 && now >= self.next_retry {

@@ -361,8 +361,7 @@ fn an_unwritable_spool_directory_falls_back_to_the_temporary_one() {
     assert!(w.flush_wait(Duration::from_secs(20)));
     assert_eq!(w.stats().spooled, 1);
     drop(w);
-    let user = std::env::var("USER").unwrap_or_default();
-    let fallback = std::env::temp_dir().join(format!("seqch-spool-{user}"));
+    let fallback = seqch_writer::spool::temp_root().unwrap();
     let dir = seqch_writer::spool::server_dir(&fallback, &url);
     assert_eq!(seqch_writer::spool::census(&dir).batches, 1);
     std::fs::remove_dir_all(dir).unwrap();
