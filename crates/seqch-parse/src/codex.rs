@@ -987,15 +987,22 @@ impl Global {
                 plan_type: plan,
             });
         };
-        for name in ["primary", "secondary"] {
-            if let Some(w) = obj_field(
-                rl,
-                if name == "primary" {
-                    "primary"
-                } else {
-                    "secondary"
-                },
-            )? {
+        // The flat shape of 0.40: `<window>_used_percent`, `<window>_window_minutes` (its first
+        // release named the second window's percentage `weekly_used_percent`).
+        let flat = [
+            (
+                "primary",
+                ["primary_used_percent", ""],
+                "primary_window_minutes",
+            ),
+            (
+                "secondary",
+                ["secondary_used_percent", "weekly_used_percent"],
+                "secondary_window_minutes",
+            ),
+        ];
+        for (name, used_keys, minutes_key) in flat {
+            if let Some(w) = obj_field(rl, name)? {
                 let used = f64_field(w, "used_percent")?.unwrap_or(0.0);
                 let minutes = u64_field(w, "window_minutes")?;
                 let resets_at = match field(w, "resets_at") {
@@ -1007,17 +1014,11 @@ impl Global {
                 };
                 emit(name, used, minutes, resets_at);
             } else {
-                let used_key = if name == "primary" {
-                    "primary_used_percent"
-                } else {
-                    "secondary_used_percent"
-                };
-                let minutes_key = if name == "primary" {
-                    "primary_window_minutes"
-                } else {
-                    "secondary_window_minutes"
-                };
-                if let Some(used) = f64_field(rl, used_key)? {
+                let mut used = None;
+                for key in used_keys.into_iter().filter(|k| !k.is_empty()) {
+                    used = used.or(f64_field(rl, key)?);
+                }
+                if let Some(used) = used {
                     let minutes = u64_field(rl, minutes_key)?;
                     emit(name, used, minutes, None);
                 }

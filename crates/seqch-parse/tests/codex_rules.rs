@@ -319,6 +319,52 @@ fn a_resumed_thread_s_file_without_a_usable_last_bills_only_what_follows() {
     assert_eq!(tokens, ["100, output_tokens: 10"]);
 }
 
+/// Codex 0.40 wrote rate limits flat, and its first release named the second window's
+/// percentage `weekly_used_percent`.
+#[test]
+fn flat_rate_limits_of_0_40_with_either_name() {
+    let dir = tmp("flat-limits");
+    let limits = |second: &str| {
+        format!(
+            r#"{{"timestamp":"2026-01-04T09:00:0{}.000Z","type":"event_msg","payload":{{"type":"token_count","info":null,"rate_limits":{{"primary_used_percent":12.5,"{second}":40.0,"primary_to_secondary_ratio_percent":30.0,"primary_window_minutes":300,"secondary_window_minutes":10080}}}}}}"#,
+            if second == "weekly_used_percent" {
+                1
+            } else {
+                2
+            }
+        )
+    };
+    write(
+        &dir,
+        "sessions/2026/01/04/rollout-2026-01-04T09-00-00-flat-1.jsonl",
+        &[
+            meta("2026-01-04T09:00:00.000Z", "flat-1", ""),
+            limits("weekly_used_percent"),
+            limits("secondary_used_percent"),
+        ],
+    );
+    let (tables, _) = scan(&sources::codex_files(&dir.join("sessions")));
+    let windows: Vec<(u64, String, bool)> = tables
+        .rate_limits
+        .iter()
+        .map(|((_, ts, window), row)| {
+            let weekly =
+                row.contains("used_percent: 40.0") && row.contains("window_minutes: 10080");
+            (*ts, window.clone(), weekly)
+        })
+        .collect();
+    let t = 1_767_517_200_000;
+    assert_eq!(
+        windows,
+        [
+            (t + 1000, "primary".into(), false),
+            (t + 1000, "secondary".into(), true),
+            (t + 2000, "primary".into(), false),
+            (t + 2000, "secondary".into(), true),
+        ]
+    );
+}
+
 #[test]
 fn repeats_resets_and_ordinals() {
     let dir = tmp("reset");
