@@ -301,7 +301,22 @@ fn wall_time_ms(text: &str) -> Option<u64> {
 }
 
 fn exit_code_line(text: &str) -> Option<i64> {
-    lines_after(text, "Process exited with code ").find_map(|rest| rest.trim().parse().ok())
+    lines_after(exec_header(text), "Process exited with code ")
+        .find_map(|rest| rest.trim().parse().ok())
+}
+
+/// A tool output's lines before its `Output:` line (all of it without one): where the exec
+/// status lines are, and not the program's own output, which may print anything.
+fn exec_header(text: &str) -> &str {
+    if text.starts_with("Output:\n") || text == "Output:" {
+        return "";
+    }
+    match memchr::memmem::find(text.as_bytes(), b"\nOutput:") {
+        Some(at) if matches!(text.as_bytes().get(at + 8), None | Some(b'\n' | b'\r')) => {
+            &text[..at]
+        }
+        _ => text,
+    }
 }
 
 /// The rest of every line of `text` that starts with `prefix`, in order. Outputs run to hundreds
@@ -337,7 +352,7 @@ fn text_outcome(text: &str) -> Outcome {
             dur_ms,
         };
     }
-    if let Some(id) = lines_after(text, "Process running with session ID ").next() {
+    if let Some(id) = lines_after(exec_header(text), "Process running with session ID ").next() {
         return Outcome::Running {
             id: id.trim().to_owned(),
             dur_ms,
@@ -1387,6 +1402,25 @@ mod tests {
             ),
             Outcome::Running {
                 id: "48230".into(),
+                dur_ms: Some(1000)
+            }
+        );
+        // The program's own output may print anything, status lines included.
+        assert_eq!(
+            text_outcome(
+                "Wall time: 1.0 seconds\nProcess running with session ID 7\nOutput:\nProcess exited with code 1\n"
+            ),
+            Outcome::Running {
+                id: "7".into(),
+                dur_ms: Some(1000)
+            }
+        );
+        assert_eq!(
+            text_outcome(
+                "Wall time: 1.0 seconds\nProcess exited with code 0\nOutput:\nProcess running with session ID 9\nProcess exited with code 3\n"
+            ),
+            Outcome::Done {
+                ok: true,
                 dur_ms: Some(1000)
             }
         );
