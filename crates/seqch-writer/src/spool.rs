@@ -68,6 +68,18 @@ fn create_private(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// Makes an existing directory of ours readable by the user alone (spools made before
+/// directories were created so).
+fn make_private(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+            let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        }
+    }
+}
+
 /// The `lock` of a slot directory, locked, or `None` when another writer holds it.
 fn lock(slot: &Path) -> io::Result<Option<File>> {
     create_private(&slot.join("dead"))?;
@@ -132,6 +144,9 @@ impl Spool {
                 Err(e) => Some(Err(e)),
             })
             .expect("slots are unbounded")?;
+        for dir in [&server, &dir] {
+            make_private(dir);
+        }
         let mut spool = Self {
             server,
             // Sequence numbers continue after every batch present, dead ones included, so that
@@ -257,7 +272,11 @@ impl Spool {
         let name = self.next_name();
         let tmp = self.dir.join(format!("{name}.tmp"));
         let path = self.dir.join(&name);
-        let mut f = File::create(&tmp)?;
+        let mut options = File::options();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options.open(&tmp)?;
         f.write_all(batch.header().as_bytes())?;
         f.write_all(&batch.data)?;
         f.sync_all()?;
@@ -316,8 +335,10 @@ impl Spool {
             }
             Err(e) => return Err(e),
         }
-        fs::write(dead.with_extension("error.txt"), message)?;
-        sync_dir(&self.dir)
+        // The batch is in `dead/` now: its message is best effort.
+        let _ = fs::write(dead.with_extension("error.txt"), message);
+        let _ = sync_dir(&self.dir);
+        Ok(())
     }
 }
 
@@ -341,22 +362,28 @@ pub fn temp_root() -> io::Result<PathBuf> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let probe = root.join(format!(".owner-{}", std::process::id()));
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static PROBES: AtomicU64 = AtomicU64::new(0);
+        let dir = fs::symlink_metadata(&root)?;
+        if !dir.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("{} is not a directory", root.display()),
+            ));
+        }
+        let n = PROBES.fetch_add(1, Ordering::Relaxed);
+        let probe = root.join(format!(".owner-{}-{n}", std::process::id()));
         File::create(&probe)?;
         let me = fs::metadata(&probe).map(|m| m.uid());
         fs::remove_file(&probe)?;
-        let dir = fs::metadata(&root)?;
         if dir.uid() != me? {
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
                 format!("{} belongs to another user", root.display()),
             ));
         }
-        if dir.mode() & 0o077 != 0 {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&root, fs::Permissions::from_mode(0o700))?;
-        }
     }
+    make_private(&root);
     Ok(root)
 }
 
@@ -428,6 +455,12 @@ mod tests {
         assert_eq!(Spool::read(&files[1]).unwrap(), b(2));
         let third = s.push(&b(3)).unwrap();
         assert!(third > files[1], "{third:?} {files:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!((mode(&third), mode(s.dir())), (0o600, 0o700));
+        }
         s.kill(&files[0], "Code: 53").unwrap();
         s.remove(&files[1]).unwrap();
         assert_eq!(s.pending(), vec![third.clone()]);

@@ -303,24 +303,22 @@ impl Writer {
         let spool = match Spool::open(&config.spool_dir, &config.url) {
             Ok(spool) => spool,
             Err(source) => {
-                use std::io::ErrorKind::{NotFound, PermissionDenied, ReadOnlyFilesystem};
-                let fallback = matches!(
-                    source.kind(),
-                    NotFound | PermissionDenied | ReadOnlyFilesystem
-                )
-                .then(crate::spool::temp_root)
-                .and_then(Result::ok);
-                let opened = fallback
-                    .as_ref()
-                    .and_then(|root| Spool::open(root, &config.url).ok());
-                let (Some(fallback), Some(spool)) = (fallback, opened) else {
-                    return Err(WriterError::Spool {
-                        path: config.spool_dir.display().to_string(),
-                        source,
-                    });
+                let fallback = crate::spool::temp_root().and_then(|root| {
+                    let spool = Spool::open(&root, &config.url)?;
+                    Ok((root, spool))
+                });
+                let (fallback, spool) = match fallback {
+                    Ok(opened) => opened,
+                    Err(e) => {
+                        tracing::error!("no spool in the temporary directory either: {e}");
+                        return Err(WriterError::Spool {
+                            path: config.spool_dir.display().to_string(),
+                            source,
+                        });
+                    }
                 };
                 tracing::warn!(
-                    "cannot open the spool at {}, spooling in {} instead",
+                    "cannot open the spool at {} ({source}), spooling in {} instead",
                     config.spool_dir.display(),
                     fallback.display()
                 );
@@ -643,6 +641,9 @@ impl Drop for Writer {
 /// Runs the flusher, restarting it (and counting) if it panics.
 fn supervise(shared: Arc<Shared>, rx: Receiver<Msg>, spool: Spool) {
     let mut spool = Some(spool);
+    // Kept here, so that a flush or close asked for while a request ran is still answered
+    // after a panic.
+    let mut deferred = VecDeque::new();
     loop {
         let s = match spool.take() {
             Some(s) => s,
@@ -654,7 +655,9 @@ fn supervise(shared: Arc<Shared>, rx: Receiver<Msg>, spool: Spool) {
                 }
             },
         };
-        let run = catch_unwind(AssertUnwindSafe(|| Flusher::new(&shared, &rx, s).run()));
+        let run = catch_unwind(AssertUnwindSafe(|| {
+            Flusher::new(&shared, &rx, &mut deferred, s).run()
+        }));
         match run {
             Ok(()) => return,
             Err(_) => {
@@ -682,7 +685,6 @@ impl Pending {
     }
 }
 
-/// Moves what the producers' rings hold into the batches. Returns the rows taken.
 /// Appends a row that came through the queue to its table's batch, after the rows its thread
 /// wrote into its ring before it: the thread writes no more there until this row is taken.
 fn take_row(shared: &Shared, pending: &mut [Pending], row: QueuedRow) {
@@ -716,6 +718,7 @@ fn take_row(shared: &Shared, pending: &mut [Pending], row: QueuedRow) {
     p.json.extend_from_slice(&json);
 }
 
+/// Moves what the producers' rings hold into the batches. Returns the rows taken.
 fn collect(shared: &Shared, pending: &mut [Pending]) -> u64 {
     let mut took = 0;
     for ring in shared.live_rings() {
@@ -752,8 +755,8 @@ enum Failure {
 struct Flusher<'a> {
     shared: &'a Shared,
     rx: &'a Receiver<Msg>,
-    /// Messages other than rows that came while a request ran, to handle next.
-    deferred: VecDeque<Msg>,
+    /// Flushes and closes asked for while a request ran, to handle next.
+    deferred: &'a mut VecDeque<Msg>,
     spool: Spool,
     pending: Vec<Pending>,
     client: clickhouse::Client,
@@ -769,7 +772,12 @@ struct Flusher<'a> {
 }
 
 impl<'a> Flusher<'a> {
-    fn new(shared: &'a Shared, rx: &'a Receiver<Msg>, spool: Spool) -> Self {
+    fn new(
+        shared: &'a Shared,
+        rx: &'a Receiver<Msg>,
+        deferred: &'a mut VecDeque<Msg>,
+        spool: Spool,
+    ) -> Self {
         let c = &shared.config;
         let client = c.client().with_compression(clickhouse::Compression::Lz4);
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -779,7 +787,7 @@ impl<'a> Flusher<'a> {
         Self {
             shared,
             rx,
-            deferred: VecDeque::new(),
+            deferred,
             spool,
             pending: (0..TABLES.len()).map(|_| Pending::default()).collect(),
             client,
@@ -821,12 +829,13 @@ impl<'a> Flusher<'a> {
                     self.seal(t);
                 }
             }
-            if now >= self.next_adoption {
+            if now >= self.next_adoption && self.shared.config.mode.sends() {
                 self.next_adoption = now + ADOPT_EVERY;
-                if self.shared.config.mode.sends() && self.spool.adopt_orphans().unwrap_or(false) {
-                    let c = &self.shared.counters;
-                    c.spool_bytes.store(self.spool.bytes(), Relaxed);
+                if let Err(e) = self.spool.adopt_orphans() {
+                    tracing::warn!("cannot take over batches other writers left: {e}");
                 }
+                let c = &self.shared.counters;
+                c.spool_bytes.store(self.spool.bytes(), Relaxed);
             }
             if self.spool.bytes() > 0 && now >= self.next_retry {
                 self.replay();
@@ -1179,7 +1188,7 @@ impl<'a> Flusher<'a> {
             self.shared,
             self.rx,
             &mut self.pending,
-            &mut self.deferred,
+            &mut *self.deferred,
             self.closing,
         );
         let answer = self.runtime.block_on(async {
@@ -1202,6 +1211,8 @@ impl<'a> Flusher<'a> {
                         while room(pending) {
                             match rx.try_recv() {
                                 Ok(Msg::Row(row)) => take_row(shared, pending, row),
+                                // The rings are looked at after the request anyway.
+                                Ok(Msg::Wake) => {}
                                 Ok(other) => deferred.push_back(other),
                                 Err(_) => break,
                             }
