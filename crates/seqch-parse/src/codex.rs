@@ -308,13 +308,12 @@ fn exit_code_line(text: &str) -> Option<i64> {
 /// A tool output's lines before its `Output:` line (all of it without one): where the exec
 /// status lines are, and not the program's own output, which may print anything.
 fn exec_header(text: &str) -> &str {
-    if text.starts_with("Output:\n") || text == "Output:" {
+    let ends_line = |at: usize| matches!(text.as_bytes().get(at), None | Some(b'\n' | b'\r'));
+    if text.starts_with("Output:") && ends_line(7) {
         return "";
     }
     match memchr::memmem::find(text.as_bytes(), b"\nOutput:") {
-        Some(at) if matches!(text.as_bytes().get(at + 8), None | Some(b'\n' | b'\r')) => {
-            &text[..at]
-        }
+        Some(at) if ends_line(at + 8) => &text[..at],
         _ => text,
     }
 }
@@ -1031,7 +1030,9 @@ impl Global {
             } else {
                 let mut used = None;
                 for key in used_keys.into_iter().filter(|k| !k.is_empty()) {
-                    used = used.or(f64_field(rl, key)?);
+                    if used.is_none() {
+                        used = f64_field(rl, key)?;
+                    }
                 }
                 if let Some(used) = used {
                     let minutes = u64_field(rl, minutes_key)?;
@@ -1422,6 +1423,13 @@ mod tests {
             Outcome::Done {
                 ok: true,
                 dur_ms: Some(1000)
+            }
+        );
+        assert_eq!(
+            text_outcome("Output:\r\nProcess exited with code 1\r\n"),
+            Outcome::Done {
+                ok: true,
+                dur_ms: None
             }
         );
         assert_eq!(

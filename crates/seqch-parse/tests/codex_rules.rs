@@ -120,6 +120,14 @@ fn turns_of(t: &Tables, session: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The `input_tokens, output_tokens` of a session's turns, by turn id.
+fn tokens_of(t: &Tables, session: &str) -> Vec<String> {
+    turns_of(t, session)
+        .into_iter()
+        .map(|(_, tokens)| tokens)
+        .collect()
+}
+
 const PARENT: &str = "sessions/2026/01/01/rollout-2026-01-01T09-00-00-parent-1.jsonl";
 const CHILD: &str = "sessions/2026/01/01/rollout-2026-01-01T10-00-00-child-1.jsonl";
 
@@ -205,11 +213,7 @@ fn fork_history_reserialized_by_another_version_is_still_inherited() {
         .collect();
     write(&dir, CHILD, &lines);
     let (tables, _) = scan(&sources::codex_files(&dir.join("sessions")));
-    let child_turns: Vec<String> = turns_of(&tables, "child-1")
-        .into_iter()
-        .map(|(_, tokens)| tokens)
-        .collect();
-    assert_eq!(child_turns, ["50, output_tokens: 5"]);
+    assert_eq!(tokens_of(&tables, "child-1"), ["50, output_tokens: 5"]);
 }
 
 /// After a fork, the child's first response can come before its own `turn_context`: it is
@@ -262,19 +266,7 @@ fn a_resumed_thread_s_new_file_bills_only_its_own_responses() {
             &resumed,
         );
         let (tables, _) = scan(&sources::codex_files(&dir.join("sessions")));
-        let mut tokens: Vec<String> = tables
-            .turns
-            .values()
-            .map(|row| {
-                row.split("input_tokens: ")
-                    .nth(1)
-                    .unwrap()
-                    .split(", cached")
-                    .next()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect();
+        let mut tokens = tokens_of(&tables, "parent-1");
         tokens.sort();
         let mut want = vec!["500, output_tokens: 50", "100, output_tokens: 10"];
         if with_earlier {
@@ -312,11 +304,7 @@ fn a_resumed_thread_s_file_without_a_usable_last_bills_only_what_follows() {
         ],
     );
     let (tables, _) = scan(&sources::codex_files(&dir.join("sessions")));
-    let tokens: Vec<String> = turns_of(&tables, "parent-1")
-        .into_iter()
-        .map(|(_, t)| t)
-        .collect();
-    assert_eq!(tokens, ["100, output_tokens: 10"]);
+    assert_eq!(tokens_of(&tables, "parent-1"), ["100, output_tokens: 10"]);
 }
 
 /// Codex 0.40 wrote rate limits flat, and its first release named the second window's
