@@ -29,13 +29,16 @@
 //!   cores): reading is ~13 % of it, unescaping the strings that are read ~14 %, key lookups
 //!   ~9 %, the rest spread thin (row building, hashing, sessions). Decoding only the lines of
 //!   Codex outputs that decide a call's outcome did not change the total, and was dropped.
+//!   Later runs (cat / run --once / summary / ccusage): with per-line string masks and foldhash
+//!   maps 0.14 / 1.78 / 1.34 / 1.73 s; with the final build 0.16 / 1.92 / 1.47 / 1.91 s. On two
+//!   cores the run is bound by total CPU: about 2.3 s of ours and 1.0 s of the server's.
 //! - Freshness (`U=… python3 benches/scripts/freshness.py`): append → queryable over 100
 //!   appends, p50 0.527 s, p95 0.544 s, p99 0.549 s (goal: 1 s at p99; again at the end of the
-//!   day: 0.522 / 0.539 / 0.546 s); the grace period (300 ms) and the writer's flush interval
-//!   (200 ms) are most of it.
+//!   day: 0.522 / 0.539 / 0.546 s; with the final build 0.526 / 0.541 / 0.548 s); the grace
+//!   period (300 ms) and the writer's flush interval (200 ms) are most of it.
 //! - Idle cost (`python3 benches/scripts/idle.py`): 10,000 tracked idle files, 1.7 % of one
-//!   core, 22.6 MB RSS (again at the end of the day: 1.9 %, 22.8 MB; file events mark what to
-//!   read; all files are checked every 3 s).
+//!   core, 22.6 MB RSS (again at the end of the day: 1.9 %, 22.8 MB; with the final build
+//!   1.4 %, 23.9 MB; file events mark what to read; all files are checked every 3 s).
 //! - Memory: a file is read at most 8 MiB at a time (a longer line whole), so RSS does not
 //!   grow with a file's size.
 
