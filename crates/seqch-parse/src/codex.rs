@@ -898,14 +898,22 @@ impl Global {
         let turn_index = agg.next_turn_index;
         agg.next_turn_index += 1;
         let cached = u.cached.min(u.input);
-        let cost = shared.prices.openai_cost(
-            shared.strings.get(model),
-            &OpenAiUsage {
-                input: u.input,
-                cached,
-                output: u.output,
-            },
-        );
+        let name = shared.strings.get(model);
+        let usage = OpenAiUsage {
+            input: u.input,
+            cached,
+            output: u.output,
+        };
+        // The auto-review pseudo-model is priced as the model it ran on, unless a price file
+        // names it.
+        let cost = shared.prices.openai_cost(name, &usage).or_else(|| {
+            (name == crate::pricing::AUTO_REVIEW)
+                .then(|| {
+                    let ran_on = crate::pricing::auto_review_model(ts);
+                    shared.prices.openai_cost(ran_on, &usage)
+                })
+                .flatten()
+        });
         let context_window = window.min(u64::from(u32::MAX)) as u32;
         TurnValues {
             ts_ms: ts,

@@ -179,6 +179,26 @@ impl Prices {
     }
 }
 
+/// Codex's pseudo-model for guardian (auto) reviews.
+pub const AUTO_REVIEW: &str = "codex-auto-review";
+
+/// The model Codex's auto review ran on at `ts_ms`: the newest of its fallbacks released by
+/// then (Codex's `codex-auto-review-fallbacks.json`, which ccusage prices by too).
+pub fn auto_review_model(ts_ms: u64) -> &'static str {
+    const RELEASED: [(u64, &str); 6] = [
+        (1_776_902_400_000, "gpt-5.5"),       // 2026-04-23
+        (1_772_668_800_000, "gpt-5.4"),       // 2026-03-05
+        (1_770_249_600_000, "gpt-5.3-codex"), // 2026-02-05
+        (1_765_411_200_000, "gpt-5.2-codex"), // 2025-12-11
+        (1_762_992_000_000, "gpt-5.1-codex"), // 2025-11-13
+        (1_757_894_400_000, "gpt-5-codex"),   // 2025-09-15
+    ];
+    RELEASED
+        .iter()
+        .find(|(released, _)| ts_ms >= *released)
+        .map_or("gpt-5", |(_, model)| model)
+}
+
 /// `model` without a trailing `-YYYYMMDD` or `-YYYY-MM-DD`.
 fn strip_date(model: &str) -> Option<&str> {
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
@@ -235,6 +255,14 @@ mod tests {
         );
         assert!(p.get("gpt-4-turbo").is_none());
         assert!(p.get("<synthetic>").is_none());
+    }
+
+    #[test]
+    fn auto_review_is_the_newest_fallback_released_by_then() {
+        assert_eq!(auto_review_model(1_776_902_400_000), "gpt-5.5");
+        assert_eq!(auto_review_model(1_776_902_399_999), "gpt-5.4");
+        assert_eq!(auto_review_model(1_765_411_200_000), "gpt-5.2-codex");
+        assert_eq!(auto_review_model(1_700_000_000_000), "gpt-5");
     }
 
     #[test]

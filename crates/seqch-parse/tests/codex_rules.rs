@@ -353,6 +353,33 @@ fn flat_rate_limits_of_0_40_with_either_name() {
     );
 }
 
+/// Guardian reviews run on `codex-auto-review`, a pseudo-model: it is priced as the newest of
+/// its fallbacks released by the call's day (gpt-5.4 on 2026-04-01: 2.5 / 15 per million).
+#[test]
+fn an_auto_review_call_is_priced_as_the_model_it_ran_on() {
+    let dir = tmp("auto-review");
+    write(
+        &dir,
+        "sessions/2026/04/01/rollout-2026-04-01T09-00-00-guard-1.jsonl",
+        &[
+            meta("2026-04-01T09:00:00.000Z", "guard-1", ""),
+            r#"{"timestamp":"2026-04-01T09:00:00.500Z","type":"turn_context","payload":{"cwd":"/w","model":"codex-auto-review"}}"#.to_owned(),
+            tc("2026-04-01T09:00:05.000Z", (100_000, 10_000, 110_000), (100_000, 10_000, 110_000)),
+        ],
+    );
+    let (tables, _) = scan(&sources::codex_files(&dir.join("sessions")));
+    let row = tables.turns.values().next().unwrap();
+    assert!(row.contains(r#"model: "codex-auto-review""#), "{row}");
+    let cost: f64 = row
+        .split("cost_usd: ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((cost - 0.4).abs() < 1e-12, "{row}");
+}
+
 #[test]
 fn repeats_resets_and_ordinals() {
     let dir = tmp("reset");
