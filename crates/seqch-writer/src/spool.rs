@@ -10,7 +10,7 @@
 //! replay the same files. A writer adopts the batches of its server's slots nobody holds (left
 //! by a writer that is gone), so every batch is sent by someone.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs::{self, File, TryLockError};
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -47,8 +47,7 @@ pub struct Spool {
     /// The batches waiting, oldest first, with their table and size: the directory is this
     /// writer's alone, so this is all of it.
     waiting: BTreeMap<PathBuf, (String, u64)>,
-    /// Batches waiting, by table.
-    tables: HashMap<String, u64>,
+    /// Their sizes' sum, looked at on every pass of the flusher.
     bytes: u64,
     /// Holds the slot's lock.
     _lock: File,
@@ -157,7 +156,6 @@ impl Spool {
                 .map_or(0, |n| n + 1),
             dir,
             waiting: BTreeMap::new(),
-            tables: HashMap::new(),
             bytes: 0,
             _lock: held,
         };
@@ -197,21 +195,14 @@ impl Spool {
     }
 
     fn note(&mut self, path: PathBuf, table: String, len: u64) {
-        *self.tables.entry(table.clone()).or_default() += 1;
         self.bytes += len;
         self.waiting.insert(path, (table, len));
     }
 
     /// Forgets a batch that left the directory.
     fn forget(&mut self, path: &Path) {
-        if let Some((table, len)) = self.waiting.remove(path) {
+        if let Some((_, len)) = self.waiting.remove(path) {
             self.bytes = self.bytes.saturating_sub(len);
-            if let Some(n) = self.tables.get_mut(&table) {
-                *n -= 1;
-                if *n == 0 {
-                    self.tables.remove(&table);
-                }
-            }
         }
     }
 
@@ -260,7 +251,7 @@ impl Spool {
 
     /// Whether batches of `table` (`database.table`) wait: a new one must go after them.
     pub fn holds(&self, table: &str) -> bool {
-        self.tables.contains_key(table)
+        self.waiting.values().any(|(t, _)| t == table)
     }
 
     pub fn bytes(&self) -> u64 {
@@ -298,15 +289,12 @@ impl Spool {
         };
         let nl = bytes.iter().position(|b| *b == b'\n').ok_or_else(bad)?;
         let header = std::str::from_utf8(&bytes[..nl]).map_err(|_| bad())?;
-        let f: Vec<&str> = header.split('\t').collect();
-        if f.len() != 5 || f[0] != "seqch-batch 1" {
-            return Err(bad());
-        }
+        let [table, columns, rows, token] = header_fields(header).ok_or_else(bad)?;
         Ok(Batch {
-            table: f[1].into(),
-            columns: f[2].into(),
-            rows: f[3].parse().map_err(|_| bad())?,
-            token: f[4].into(),
+            table: table.into(),
+            columns: columns.into(),
+            rows: rows.parse().map_err(|_| bad())?,
+            token: token.into(),
             data: bytes::Bytes::from(bytes).slice(nl + 1..),
         })
     }
@@ -342,13 +330,20 @@ impl Spool {
     }
 }
 
+/// A batch file's header line (without its newline) as table, columns, rows and token.
+fn header_fields(header: &str) -> Option<[&str; 4]> {
+    match header.split('\t').collect::<Vec<_>>()[..] {
+        ["seqch-batch 1", table, columns, rows, token] => Some([table, columns, rows, token]),
+        _ => None,
+    }
+}
+
 /// The `database.table` in a batch file's header line.
 fn header_table(path: &Path) -> io::Result<String> {
     let mut line = String::new();
     io::BufReader::new(File::open(path)?).read_line(&mut line)?;
-    line.split('\t')
-        .nth(1)
-        .map(str::to_owned)
+    header_fields(line.strip_suffix('\n').unwrap_or(&line))
+        .map(|[table, ..]| table.to_owned())
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no batch header"))
 }
 
