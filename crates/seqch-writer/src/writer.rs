@@ -706,8 +706,8 @@ fn take_row(shared: &Shared, pending: &mut [Pending], row: QueuedRow) {
         json,
         from,
     } = row;
-    let _taken = Taken(from);
-    if _taken.0.as_ref().is_none_or(|ring| !ring.is_empty()) {
+    let taken = Taken(from);
+    if taken.0.as_ref().is_none_or(|ring| !ring.is_empty()) {
         collect(shared, pending);
     }
     c.held.fetch_add(1, Relaxed);
