@@ -57,31 +57,36 @@ const BARE_ITEM_TYPES: &[&str] = &[
     "agent_message",
 ];
 
-/// The thread id a rollout's file name carries: `rollout-<local time>-<thread>[_<session>].jsonl`.
-pub(crate) fn thread_id_from_path(path: &Path) -> Option<String> {
-    let name = path.file_name()?.to_str()?;
-    let stem = name.strip_suffix(".zst").unwrap_or(name);
-    let stem = stem.strip_suffix(".jsonl").unwrap_or(stem);
-    let rest = stem.strip_prefix("rollout-")?;
+/// A log file's name without `.jsonl` or `.jsonl.zst`.
+fn log_stem(name: &str) -> &str {
+    let name = name.strip_suffix(".zst").unwrap_or(name);
+    name.strip_suffix(".jsonl").unwrap_or(name)
+}
+
+/// What a rollout's file name carries, `rollout-<local time>-<thread>[_<session>].jsonl`: the
+/// thread id, and `_<session>` (a resumed thread's file since Aug 2026) or nothing.
+fn rollout_ids(path: &Path) -> Option<(&str, &str)> {
+    let rest = log_stem(path.file_name()?.to_str()?).strip_prefix("rollout-")?;
     // `YYYY-MM-DDThh-mm-ss-` (20 bytes) or the older `YYYY-MM-DD-`.
     let rest = if rest.len() > 20 && rest.as_bytes()[10] == b'T' {
         rest.get(20..)?
     } else {
         rest.get(11..)?
     };
-    let thread = rest.split('_').next()?;
-    (!thread.is_empty()).then(|| thread.to_owned())
+    let thread = rest.find('_').unwrap_or(rest.len());
+    (thread > 0).then(|| rest.split_at(thread))
 }
 
-/// `_<session>` of a `rollout-…-<thread>_<session>.jsonl` (a resumed thread's file since
-/// Aug 2026), else empty: ids made of byte offsets carry it, since the thread's other files
-/// have lines at the same offsets.
+/// The thread id a rollout's file name carries.
+pub(crate) fn thread_id_from_path(path: &Path) -> Option<String> {
+    rollout_ids(path).map(|(thread, _)| thread.to_owned())
+}
+
+/// `_<session>` of a resumed thread's file, else empty: ids made of byte offsets carry it,
+/// since the thread's other files have lines at the same offsets.
 fn file_part(path: &Path) -> Box<str> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let stem = name.strip_suffix(".zst").unwrap_or(name);
-    let stem = stem.strip_suffix(".jsonl").unwrap_or(stem);
-    match (thread_id_from_path(path), stem.rsplit_once('_')) {
-        (Some(_), Some((_, session))) if !session.is_empty() => format!("_{session}").into(),
+    match rollout_ids(path) {
+        Some((_, part)) if part.len() > 1 => part.into(),
         _ => "".into(),
     }
 }
@@ -218,10 +223,9 @@ impl FileState {
         let id = thread_id_from_path(path).unwrap_or_else(|| {
             let name = path
                 .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
+                .map(|n| n.to_string_lossy())
                 .unwrap_or_default();
-            let name = name.strip_suffix(".zst").unwrap_or(&name);
-            name.strip_suffix(".jsonl").unwrap_or(name).to_owned()
+            log_stem(&name).to_owned()
         });
         Self {
             session: shared.session(Agent::Codex, &id),
