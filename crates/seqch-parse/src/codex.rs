@@ -1015,15 +1015,15 @@ impl Global {
         };
         // The flat shape of 0.40: `<window>_used_percent`, `<window>_window_minutes` (its first
         // release named the second window's percentage `weekly_used_percent`).
-        let flat = [
+        let flat: [(&str, &[&str], &str); 2] = [
             (
                 "primary",
-                ["primary_used_percent", ""],
+                &["primary_used_percent"],
                 "primary_window_minutes",
             ),
             (
                 "secondary",
-                ["secondary_used_percent", "weekly_used_percent"],
+                &["secondary_used_percent", "weekly_used_percent"],
                 "secondary_window_minutes",
             ),
         ];
@@ -1041,7 +1041,7 @@ impl Global {
                 emit(name, used, minutes, resets_at);
             } else {
                 let mut used = None;
-                for key in used_keys.into_iter().filter(|k| !k.is_empty()) {
+                for key in used_keys {
                     if used.is_none() {
                         used = f64_field(rl, key)?;
                     }
