@@ -80,6 +80,11 @@ pub fn system_time_zone() -> String {
         .unwrap_or_else(|| "UTC".into())
 }
 
+/// The time zone of an IANA name given by the user.
+pub fn time_zone(name: &str) -> Result<jiff::tz::TimeZone> {
+    jiff::tz::TimeZone::get(name).with_context(|| format!("unknown time zone {name:?}"))
+}
+
 /// `--config`, else `$SEQCH_CONFIG`, else `$XDG_CONFIG_HOME/seqch/config.toml`, else
 /// `~/.config/seqch/config.toml`.
 pub fn path(flag: Option<&Path>) -> PathBuf {

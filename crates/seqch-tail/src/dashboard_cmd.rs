@@ -54,8 +54,7 @@ pub struct DashboardArgs {
 pub fn run(args: &DashboardArgs) -> Result<()> {
     let server = args.server.resolved()?;
     let window = args.window.fixed()?;
-    let tz = TimeZone::get(&args.window.tz)
-        .with_context(|| format!("unknown time zone {:?}", args.window.tz))?;
+    let tz = crate::config::time_zone(&args.window.tz)?;
     let prices = Prices::embedded();
     let offline = args.offline || server.url.is_none();
     let mut data = if offline {

@@ -168,9 +168,7 @@ pub fn instant(s: &str, tz: &str) -> Result<Timestamp> {
             let date = s
                 .parse::<jiff::civil::Date>()
                 .with_context(|| format!("{s:?} is neither YYYY-MM-DD nor an RFC 3339 time"))?;
-            let zone =
-                jiff::tz::TimeZone::get(tz).with_context(|| format!("unknown time zone {tz:?}"))?;
-            Ok(date.to_zoned(zone)?.timestamp())
+            Ok(date.to_zoned(crate::config::time_zone(tz)?)?.timestamp())
         }
     }
 }

@@ -4,9 +4,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
-use jiff::tz::TimeZone;
 use seqch_parse::summary::{SessionRow, Totals};
 use seqch_parse::{Parser, Prices, Summary, sources};
 
@@ -48,7 +47,7 @@ pub struct SummaryArgs {
 }
 
 pub fn run(args: &SummaryArgs) -> Result<()> {
-    let tz = TimeZone::get(&args.tz).with_context(|| format!("unknown time zone {:?}", args.tz))?;
+    let tz = crate::config::time_zone(&args.tz)?;
     let prices = match &args.prices {
         Some(p) => Prices::with_overrides(p)?,
         None => Prices::embedded(),
