@@ -78,6 +78,17 @@ fn child() -> Vec<String> {
     lines
 }
 
+/// [`child`] with `change(i, line)` applied to its copies of the parent's lines (its lines
+/// 1 to `parent().len()`).
+fn child_with_copies(change: impl Fn(usize, String) -> String) -> Vec<String> {
+    let copies = 1..=parent().len();
+    child()
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| if copies.contains(&i) { change(i, l) } else { l })
+        .collect()
+}
+
 fn write(dir: &Path, rel: &str, lines: &[String]) -> PathBuf {
     let p = dir.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -170,17 +181,7 @@ fn fork_history_longer_than_a_second_is_matched_against_the_parent() {
     let dir = tmp("fork-slow");
     write(&dir, PARENT, &parent());
     // The replay took more than a second to write: the burst rule alone would bill it.
-    let lines: Vec<String> = child()
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| {
-            if (1..=6).contains(&i) {
-                l.replace("10:00:00.2", &format!("10:00:0{i}.2"))
-            } else {
-                l
-            }
-        })
-        .collect();
+    let lines = child_with_copies(|i, l| l.replace("10:00:00.2", &format!("10:00:0{i}.2")));
     write(&dir, CHILD, &lines);
     let (tables, _) = scan(&sources::codex_files(&dir.join("sessions")));
     assert_eq!(turns_of(&tables, "child-1").len(), 1);
@@ -193,24 +194,16 @@ fn fork_history_longer_than_a_second_is_matched_against_the_parent() {
 fn fork_history_reserialized_by_another_version_is_still_inherited() {
     let dir = tmp("fork-version");
     write(&dir, PARENT, &parent());
-    let lines: Vec<String> = child()
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| {
-            if (1..=6).contains(&i) {
-                l.replace(
-                    r#""cli_version":"0.130.0""#,
-                    r#""cli_version":"0.130.0","history_mode":null"#,
-                )
-                .replace(
-                    r#""model_context_window":258400"#,
-                    r#""model_context_window":258400,"context_length":null"#,
-                )
-            } else {
-                l
-            }
-        })
-        .collect();
+    let lines = child_with_copies(|_, l| {
+        l.replace(
+            r#""cli_version":"0.130.0""#,
+            r#""cli_version":"0.130.0","history_mode":null"#,
+        )
+        .replace(
+            r#""model_context_window":258400"#,
+            r#""model_context_window":258400,"context_length":null"#,
+        )
+    });
     write(&dir, CHILD, &lines);
     let (tables, _) = scan(&sources::codex_files(&dir.join("sessions")));
     assert_eq!(tokens_of(&tables, "child-1"), ["50, output_tokens: 5"]);
