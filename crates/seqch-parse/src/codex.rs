@@ -299,7 +299,7 @@ enum Outcome {
 }
 
 fn wall_time_ms(text: &str) -> Option<u64> {
-    let line = lines_after(text, "Wall time: ").next()?;
+    let line = lines_after(exec_header(text), "Wall time: ").next()?;
     let secs: f64 = line.strip_suffix(" seconds")?.trim().parse().ok()?;
     Some((secs * 1000.0).round() as u64)
 }
@@ -320,6 +320,17 @@ fn exec_header(text: &str) -> &str {
         Some(at) if ends_line(at + 8) => &text[..at],
         _ => text,
     }
+}
+
+/// Whether `head`, the start of an output, holds its whole [`exec_header`] and the `Output:`
+/// line after it, so that the status lines read from `head` are the output's.
+fn holds_exec_header(head: &str) -> bool {
+    let marker_end = if head.starts_with("Output:") {
+        Some(7)
+    } else {
+        memchr::memmem::find(head.as_bytes(), b"\nOutput:").map(|at| at + 8)
+    };
+    marker_end.is_some_and(|end| matches!(head.as_bytes().get(end), Some(b'\n' | b'\r')))
 }
 
 /// The rest of every line of `text` that starts with `prefix`, in order. Outputs run to hundreds
@@ -1148,9 +1159,17 @@ impl Global {
                     return Ok(());
                 }
                 match field(p, "output") {
-                    // Read in place: outputs are most of a rollout's bytes.
+                    // Outputs are most of a rollout's bytes: they are measured as written, and
+                    // only their status lines are decoded, unless they are JSON (rule 2).
                     Some(o) if o.is_str() => {
-                        self.output(shared, f, h, o.as_str().unwrap_or(""), ts, sink)
+                        let measured = o.text_size().unwrap_or_default().bytes_and_lines();
+                        let mut head = std::mem::take(&mut self.text);
+                        let mut text = o.decode_head(&mut head, holds_exec_header).unwrap_or("");
+                        if text.starts_with('{') {
+                            text = o.as_str().unwrap_or("");
+                        }
+                        self.output(shared, f, h, text, measured, ts, sink);
+                        self.text = head;
                     }
                     output => {
                         let mut text = std::mem::take(&mut self.text);
@@ -1164,7 +1183,8 @@ impl Global {
                                 text.push_str(t);
                             }
                         }
-                        self.output(shared, f, h, &text, ts, sink);
+                        let measured = TextSize::of(text.as_bytes()).bytes_and_lines();
+                        self.output(shared, f, h, &text, measured, ts, sink);
                         self.text = text;
                     }
                 }
@@ -1256,20 +1276,23 @@ impl Global {
         Ok(stdin_session)
     }
 
-    /// The output `text` arrived for call `h`, which is waiting for it.
+    /// The output of call `h`, which is waiting for it, arrived: `text` is the output, or its
+    /// start up to its `Output:` line ([`holds_exec_header`]), and `measured` its decoded bytes
+    /// and lines.
+    #[allow(clippy::too_many_arguments)]
     fn output(
         &mut self,
         shared: &mut Shared,
         f: &mut FileState,
         h: u128,
         text: &str,
+        measured: (u64, u64),
         ts: u64,
         sink: &mut dyn Sink,
     ) {
         let outcome = self
             .json_outcome(text)
             .unwrap_or_else(|| text_outcome(text));
-        let measured = TextSize::of(text.as_bytes()).bytes_and_lines();
         let exit = exit_code_line(text);
         let call = f.calls.get_mut(&h).expect("present");
         call.output = Some(measured);
@@ -1389,6 +1412,40 @@ mod tests {
             by_lines
         );
         assert_eq!(lines_after("x\nEnd: ", "End: ").collect::<Vec<_>>(), [""]);
+    }
+
+    proptest::proptest! {
+        /// Outputs are decoded only until [`holds_exec_header`] holds: what the status lines
+        /// say must not depend on how much of the output follows.
+        #[test]
+        fn the_head_of_an_output_says_what_all_of_it_says(
+            lines in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just("Output:"),
+                proptest::strategy::Just("Output: x"),
+                proptest::strategy::Just("Wall time: 1.25 seconds"),
+                proptest::strategy::Just("Process exited with code 3"),
+                proptest::strategy::Just("Process exited with code 0"),
+                proptest::strategy::Just("Exit code: 2"),
+                proptest::strategy::Just("Process running with session ID 7"),
+                proptest::strategy::Just("command rejected"),
+                proptest::strategy::Just("plain text"),
+                proptest::strategy::Just(""),
+            ], 0..8),
+            crlf in proptest::collection::vec(proptest::bool::ANY, 8),
+        ) {
+            let mut text = String::new();
+            for (i, line) in lines.iter().enumerate() {
+                text.push_str(line);
+                if i + 1 < lines.len() {
+                    text.push_str(if crlf[i] { "\r\n" } else { "\n" });
+                }
+            }
+            for cut in (0..=text.len()).filter(|&c| holds_exec_header(&text[..c])) {
+                let head = &text[..cut];
+                proptest::prop_assert_eq!(text_outcome(head), text_outcome(&text), "{:?}", head);
+                proptest::prop_assert_eq!(exit_code_line(head), exit_code_line(&text));
+            }
+        }
     }
 
     #[test]

@@ -468,6 +468,49 @@ impl<'t, 'i> Value<'t, 'i> {
         Some(size)
     }
 
+    /// The start of a string, decoded into `out` a few kilobytes at a time until `enough` says
+    /// it holds what the caller needs, or whole; `None` for another type. A tool output is read
+    /// for its first lines: decoding all of its hundreds of kilobytes would cost more than the
+    /// rest of its line. The string itself stays as written (a later [`Value::as_str`] decodes
+    /// it whole).
+    pub(crate) fn decode_head<'o>(
+        &self,
+        out: &'o mut String,
+        enough: impl Fn(&str) -> bool,
+    ) -> Option<&'o str>
+    where
+        'i: 'o,
+    {
+        const CHUNK: usize = 4 << 10;
+        if self.kind() != Kind::EscapedStr {
+            return self.as_str();
+        }
+        let raw = self.raw();
+        // SAFETY: the line is valid UTF-8, and a run between backslashes (ASCII) is whole
+        // characters.
+        let run = |r: usize, j: usize| unsafe { std::str::from_utf8_unchecked(&raw[r..j]) };
+        out.clear();
+        let mut r = 0;
+        while r < raw.len() {
+            let chunk_end = (r + CHUNK).min(raw.len());
+            while r < chunk_end {
+                let Some(j) = next_backslash(raw, r) else {
+                    out.push_str(run(r, raw.len()));
+                    r = raw.len();
+                    break;
+                };
+                out.push_str(run(r, j));
+                let (c, step) = escape(&raw[j..]);
+                out.extend(c);
+                r = j + step;
+            }
+            if enough(out) {
+                break;
+            }
+        }
+        Some(out)
+    }
+
     /// Unescapes the string in place and records its new end.
     fn decode(&self) {
         let node = self.node();
@@ -867,6 +910,10 @@ mod tests {
                 assert_eq!(v.cast_f64(), n.as_f64());
             }
             Json::String(s) => {
+                let mut head = String::new();
+                let short = v.decode_head(&mut head, |h| !h.is_empty()).unwrap();
+                assert!(s.starts_with(short) && (s.is_empty() || !short.is_empty()));
+                assert_eq!(v.decode_head(&mut head, |_| false), Some(s.as_str()));
                 assert_eq!(v.text_size(), Some(TextSize::of(s.as_bytes())));
                 assert_eq!(v.as_str(), Some(s.as_str()));
                 assert_eq!(
@@ -925,6 +972,23 @@ mod tests {
             }
             prop_assert!(matches!(with_text(&text[..cut], |_| ()), Err(SkipReason::MalformedJson)));
         }
+    }
+
+    #[test]
+    fn a_long_string_is_decoded_only_as_far_as_needed() {
+        let text = format!(r#"{{"s":"{}é\u00e9"}}"#, r"line\n".repeat(5000));
+        let whole = format!("{}éé", "line\n".repeat(5000));
+        let read = with_text(&text, |v| {
+            let s = v.get("s").unwrap();
+            let mut head = String::new();
+            let short = s.decode_head(&mut head, |h| h.len() >= 100).unwrap().to_owned();
+            let all = s.decode_head(&mut head, |_| false).unwrap().to_owned();
+            (short, all, s.as_str().unwrap().to_owned())
+        });
+        let (short, all, decoded) = read.unwrap();
+        assert!(short.len() >= 100 && short.len() < whole.len() && whole.starts_with(&short));
+        assert_eq!(all, whole);
+        assert_eq!(decoded, whole);
     }
 
     #[test]
