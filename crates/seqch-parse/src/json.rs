@@ -981,7 +981,10 @@ mod tests {
         let read = with_text(&text, |v| {
             let s = v.get("s").unwrap();
             let mut head = String::new();
-            let short = s.decode_head(&mut head, |h| h.len() >= 100).unwrap().to_owned();
+            let short = s
+                .decode_head(&mut head, |h| h.len() >= 100)
+                .unwrap()
+                .to_owned();
             let all = s.decode_head(&mut head, |_| false).unwrap().to_owned();
             (short, all, s.as_str().unwrap().to_owned())
         });

@@ -25,23 +25,32 @@ pub(super) struct StringEnds<'s> {
     /// The current block's quotes that no backslash escapes.
     quotes: u64,
     backslashes: u64,
-    /// The current block's characters escaped by an odd run of backslashes.
-    escaped: u64,
-    /// The current block's bytes below 0x20 (only those inside `s`).
-    controls: u64,
+    /// The current block's bytes that no string may hold: control characters, and characters
+    /// escaped by an odd run of backslashes that start no JSON escape.
+    refused: u64,
+    /// The current block's escaped `u`s, whose four hex digits are still to be checked.
+    unicode: u64,
     carry: u64,
+    /// Whether the CPU has AVX2, which masks a block in half the instructions and classifies
+    /// its escaped characters without a branch per escape.
+    avx2: bool,
 }
 
 impl<'s> StringEnds<'s> {
     pub(super) fn new(s: &'s [u8]) -> Self {
+        Self::using(s, has_avx2())
+    }
+
+    fn using(s: &'s [u8], avx2: bool) -> Self {
         let mut ends = Self {
             s,
             at: 0,
             quotes: 0,
             backslashes: 0,
-            escaped: 0,
-            controls: 0,
+            refused: 0,
+            unicode: 0,
             carry: 0,
+            avx2,
         };
         ends.load();
         ends
@@ -51,11 +60,16 @@ impl<'s> StringEnds<'s> {
     fn load(&mut self) {
         let mut pad = [0; BLOCK];
         let (chunk, len) = block(self.s, self.at, &mut pad);
-        let [quotes, bs] = masks(chunk, [b'"', b'\\']);
-        self.escaped = escaped(bs, &mut self.carry);
-        self.quotes = quotes & !self.escaped;
-        self.backslashes = bs;
-        self.controls = controls(chunk) & below(len);
+        let masks = string_masks(chunk, self.avx2);
+        let escaped = escaped(masks.backslashes, &mut self.carry);
+        let [simple, unicode] = match masks.escapes {
+            Some(escapes) => escapes,
+            None => escape_chars(chunk, escaped),
+        };
+        self.quotes = masks.quotes & !escaped;
+        self.backslashes = masks.backslashes;
+        self.refused = (masks.controls & below(len)) | (escaped & !(simple | unicode));
+        self.unicode = escaped & unicode;
     }
 
     /// The closing quote of the string whose contents start at `start`, and whether the
@@ -81,23 +95,21 @@ impl<'s> StringEnds<'s> {
                 } else {
                     real.trailing_zeros() as usize
                 });
-            if self.controls & inside != 0 {
+            if self.refused & inside != 0 {
                 return None;
             }
-            // Escapes are a few per block even in code: each escaped character is looked at.
-            let mut escapes = self.escaped & inside;
-            while escapes != 0 {
-                let at = self.at + escapes.trailing_zeros() as usize;
-                match self.s.get(at)? {
-                    b'"' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                    b'u' if self
-                        .s
-                        .get(at + 1..at + 5)?
-                        .iter()
-                        .all(u8::is_ascii_hexdigit) => {}
-                    _ => return None,
+            let mut unicode = self.unicode & inside;
+            while unicode != 0 {
+                let at = self.at + unicode.trailing_zeros() as usize;
+                if !self
+                    .s
+                    .get(at + 1..at + 5)?
+                    .iter()
+                    .all(u8::is_ascii_hexdigit)
+                {
+                    return None;
                 }
-                escapes &= escapes - 1;
+                unicode &= unicode - 1;
             }
             backslashes |= self.backslashes & inside != 0;
             if real != 0 {
@@ -223,6 +235,119 @@ fn controls(chunk: &[u8; BLOCK]) -> u64 {
     out
 }
 
+/// A block's masks for finding string ends.
+struct StringMasks {
+    quotes: u64,
+    backslashes: u64,
+    /// Bytes below 0x20.
+    controls: u64,
+    /// The characters a simple escape may name (`" \\ / b f n r t`, backslashes aside, which
+    /// the escape masks handle), and `u`; `None` when only the escaped ones are classified, by
+    /// [`escape_chars`].
+    escapes: Option<[u64; 2]>,
+}
+
+#[inline(always)]
+fn string_masks(chunk: &[u8; BLOCK], avx2: bool) -> StringMasks {
+    #[cfg(target_arch = "x86_64")]
+    if avx2 {
+        // SAFETY: `avx2` says the CPU has AVX2.
+        return unsafe { string_masks_avx2(chunk) };
+    }
+    let _ = avx2;
+    let [quotes, backslashes] = masks(chunk, [b'"', b'\\']);
+    StringMasks {
+        quotes,
+        backslashes,
+        controls: controls(chunk),
+        escapes: None,
+    }
+}
+
+/// Of the `escaped` characters of a block, those a simple escape may name and the `u`s, one at
+/// a time.
+fn escape_chars(chunk: &[u8; BLOCK], mut escaped: u64) -> [u64; 2] {
+    let [mut simple, mut unicode] = [0, 0];
+    while escaped != 0 {
+        let bit = escaped & escaped.wrapping_neg();
+        match chunk[escaped.trailing_zeros() as usize] {
+            b'"' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => simple |= bit,
+            b'u' => unicode |= bit,
+            _ => {}
+        }
+        escaped &= escaped - 1;
+    }
+    [simple, unicode]
+}
+
+#[cfg(target_arch = "x86_64")]
+fn has_avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn has_avx2() -> bool {
+    false
+}
+
+/// [`string_masks`] 32 bytes at a time. The escape characters are found with two nibble
+/// lookups (simdjson's classifier): a byte is in a class when the class's bit is set both for
+/// its high nibble and for its low nibble.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn string_masks_avx2(chunk: &[u8; BLOCK]) -> StringMasks {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8,
+        _mm256_movemask_epi8, _mm256_set1_epi8, _mm256_setr_epi8, _mm256_setzero_si256,
+        _mm256_shuffle_epi8, _mm256_srli_epi16,
+    };
+    // Classes: 1 = `"` `/` (high nibble 2), 2 = `b f n` (6), 4 = `r t` (7), 8 = `u` (7).
+    #[rustfmt::skip]
+    let (high, low) = (
+        _mm256_setr_epi8(
+            0, 0, 1, 0, 0, 0, 2, 12, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 1, 0, 0, 0, 2, 12, 0, 0, 0, 0, 0, 0, 0, 0,
+        ),
+        _mm256_setr_epi8(
+            0, 0, 7, 0, 4, 8, 2, 0, 0, 0, 0, 0, 0, 0, 2, 1,
+            0, 0, 7, 0, 4, 8, 2, 0, 0, 0, 0, 0, 0, 0, 2, 1,
+        ),
+    );
+    let nibble = _mm256_set1_epi8(0x0f);
+    let zero = _mm256_setzero_si256();
+    let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
+    let [
+        mut quotes,
+        mut backslashes,
+        mut controls,
+        mut simple,
+        mut unicode,
+    ] = [0u64; 5];
+    for half in 0..2 {
+        // SAFETY: the load reads 32 bytes of `chunk`.
+        let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().add(half * 32).cast::<__m256i>()) };
+        let shift = half * 32;
+        quotes |= bits(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'"' as i8))) << shift;
+        backslashes |= bits(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\\' as i8))) << shift;
+        let low_bytes = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1f)), v);
+        controls |= bits(low_bytes) << shift;
+        let class = _mm256_and_si256(
+            _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)),
+            _mm256_shuffle_epi8(low, _mm256_and_si256(v, nibble)),
+        );
+        let outside = |c: i8| _mm256_cmpeq_epi8(_mm256_and_si256(class, _mm256_set1_epi8(c)), zero);
+        let inside = |c: i8| u64::from(!(_mm256_movemask_epi8(outside(c)) as u32));
+        simple |= inside(1 | 2 | 4) << shift;
+        unicode |= inside(8) << shift;
+    }
+    StringMasks {
+        quotes,
+        backslashes,
+        controls,
+        escapes: Some([simple, unicode]),
+    }
+}
+
 #[cfg(not(target_arch = "x86_64"))]
 fn controls(chunk: &[u8; BLOCK]) -> u64 {
     portable_controls(chunk)
@@ -342,11 +467,23 @@ mod tests {
             let low = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b < 0x20) << i));
             prop_assert_eq!(portable_controls(&chunk), low);
             prop_assert_eq!(controls(&chunk), low);
+            let quotes = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b == b'"') << i));
+            let bs = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b == b'\\') << i));
+            let simple = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b"\"/bfnrt".contains(&b)) << i));
+            let u = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b == b'u') << i));
+            for avx2 in [false, has_avx2()] {
+                let m = string_masks(&chunk, avx2);
+                prop_assert_eq!([m.quotes, m.backslashes, m.controls], [quotes, bs, low]);
+                let escapes = m.escapes.unwrap_or_else(|| escape_chars(&chunk, u64::MAX));
+                prop_assert_eq!(escapes, [simple, u]);
+            }
         }
 
         #[test]
         fn the_end_is_the_first_unescaped_quote_of_grammatical_contents(s in bytes()) {
-            prop_assert_eq!(StringEnds::new(&s).end(0), end_by_walking(&s));
+            for avx2 in [false, has_avx2()] {
+                prop_assert_eq!(StringEnds::using(&s, avx2).end(0), end_by_walking(&s));
+            }
         }
 
         #[test]
@@ -359,15 +496,17 @@ mod tests {
                 line.extend(part);
             }
             line.push(b'"');
-            let mut ends = StringEnds::new(&line);
-            let mut start = 1;
-            loop {
-                let walked = end_by_walking(&line[start..]).map(|(end, bs)| (start + end, bs));
-                prop_assert_eq!(ends.end(start), walked);
-                // The indexer only starts a string at a quote right after the last one.
-                match walked {
-                    Some((end, _)) if line.get(end + 1) == Some(&b'"') => start = end + 2,
-                    _ => break,
+            for avx2 in [false, has_avx2()] {
+                let mut ends = StringEnds::using(&line, avx2);
+                let mut start = 1;
+                loop {
+                    let walked = end_by_walking(&line[start..]).map(|(end, bs)| (start + end, bs));
+                    prop_assert_eq!(ends.end(start), walked);
+                    // The indexer only starts a string at a quote right after the last one.
+                    match walked {
+                        Some((end, _)) if line.get(end + 1) == Some(&b'"') => start = end + 2,
+                        _ => break,
+                    }
                 }
             }
         }
