@@ -19,9 +19,9 @@ fn seqch(files: &[LogFile]) -> u64 {
         .collect();
     let mut buf = Vec::new();
     for (f, id) in files.iter().zip(ids) {
-        buf.clear();
-        buf.extend_from_slice(&f.bytes);
-        parser.feed(id, 0, &mut buf, &mut NullSink);
+        let len = f.bytes.len() as u64;
+        let fed = parser.feed_from(id, 0, &mut &f.bytes[..], len, &mut buf, &mut NullSink);
+        fed.expect("reading memory does not fail");
     }
     parser.finish(&mut NullSink);
     parser.skipped().total()

@@ -67,7 +67,7 @@ pub mod sources;
 pub mod summary;
 pub mod time;
 
-pub use parser::{Agent, FileId, MAX_LINE_BYTES, NullSink, Parser, Sink};
+pub use parser::{Agent, Fed, FileId, MAX_LINE_BYTES, NullSink, Parser, Sink};
 pub use pricing::Prices;
 pub use skipped::{SkipReason, Skipped};
 pub use summary::Summary;

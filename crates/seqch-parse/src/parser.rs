@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 
 use foldhash::{HashMap, HashMapExt};
+use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use seqch_rows::{RateLimit, Review, ReviewFinding, Session, ToolCall, Turn};
 
@@ -433,7 +435,8 @@ enum FileState {
 ///
 /// One `Parser` sees every file of a scan, because calls are deduplicated across files (a
 /// sub-agent file replays its parent's lines; a Codex fork replays its parent's history).
-/// Feed each file's bytes in order, in pieces of whole lines, with [`Parser::feed`]; call
+/// Feed each file's bytes in order, in pieces of whole lines, with [`Parser::feed`] (or read
+/// them with [`Parser::feed_from`], which reads and indexes large reads ahead); call
 /// [`Parser::finish`] at the end of a one-shot pass. The rows are the same however a file is
 /// split into pieces or interleaved with other files' pieces, and a restarted process that
 /// feeds every file again from 0 up to its checkpoint into a [`NullSink`] ends in the state the
@@ -445,18 +448,82 @@ pub struct Parser {
     codex: codex::Global,
     files: Vec<FileState>,
     json: JsonScratch,
-    /// Indexes of pieces, reused by [`Parser::feed`]'s second thread.
+    /// Indexes of pieces, reused by [`Parser::feed_from`]'s second thread.
     pieces: Vec<IndexedPiece>,
     skipped: Skipped,
 }
 
-/// A piece fed at once from this size on is indexed on a second thread, sub-piece by
-/// sub-piece, while this thread reads the lines already indexed: indexing (UTF-8, structure,
-/// string ends) is a third of the work, and a backfill feeds megabytes at a time.
-const INDEX_AHEAD_BYTES: usize = 1 << 20;
+/// A read from this size on is read and indexed on a second thread, sub-piece by sub-piece,
+/// while this thread reads the lines already indexed: reading (a copy from the page cache) and
+/// indexing (UTF-8, structure, string ends) are about half the work, and a backfill reads
+/// megabytes at a time.
+const INDEX_AHEAD_BYTES: u64 = 1 << 20;
 /// The size of those sub-pieces (rounded up to a line end), and how many are indexed ahead.
 const SUB_PIECE_BYTES: usize = 256 << 10;
 const PIECES_AHEAD: usize = 2;
+
+/// What [`Parser::feed_from`] read and parsed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fed {
+    /// Bytes read from the source.
+    pub read: u64,
+    /// Bytes parsed: up to and including the last `\n` read. The rest is an incomplete line:
+    /// read it again, completed, in a later call.
+    pub used: u64,
+}
+
+/// The reading thread of [`Parser::feed_from`]: reads `region` full from `src` (or to the end of
+/// `src`), cuts it into pieces of whole lines of about [`SUB_PIECE_BYTES`], indexes each into a
+/// free index and hands it on, in order. Returns the bytes read, and the error that stopped it.
+fn read_ahead<'b>(
+    src: &mut (dyn Read + Send),
+    offset: u64,
+    region: &'b mut [u8],
+    free: &Receiver<IndexedPiece>,
+    to_apply: &SyncSender<(u64, &'b mut [u8], IndexedPiece)>,
+) -> (u64, Option<std::io::Error>) {
+    let (mut rest, mut at, mut filled, mut read, mut ended) = (region, offset, 0, 0u64, false);
+    loop {
+        // A piece's worth of bytes, and on until a line ends in them or the input does.
+        let mut searched = 0;
+        let cut = loop {
+            if filled >= SUB_PIECE_BYTES || ended {
+                if let Some(nl) = memchr::memrchr(b'\n', &rest[searched..filled]) {
+                    break Some(searched + nl + 1);
+                }
+                searched = filled;
+                if ended {
+                    break None;
+                }
+            }
+            let want = (filled + SUB_PIECE_BYTES).min(rest.len());
+            match src.read(&mut rest[filled..want]) {
+                Ok(n) => {
+                    filled += n;
+                    read += n as u64;
+                    ended = n == 0 || filled == rest.len();
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return (read, Some(e)),
+            }
+        };
+        // Only an incomplete line is left (or nothing).
+        let Some(cut) = cut else {
+            return (read, None);
+        };
+        let (piece, tail) = std::mem::take(&mut rest).split_at_mut(cut);
+        rest = tail;
+        filled -= cut;
+        let Ok(mut index) = free.recv() else {
+            return (read, None);
+        };
+        index.build(piece);
+        if to_apply.send((at, piece, index)).is_err() {
+            return (read, None);
+        }
+        at += cut as u64;
+    }
+}
 
 /// The next non-empty line of `bytes` from `at` on (without its `\n` or `\r\n`), and where the
 /// line after it starts; `None` when no complete line is left.
@@ -523,84 +590,96 @@ impl Parser {
         let Some(last) = memchr::memrchr(b'\n', bytes) else {
             return 0;
         };
-        let whole = &mut bytes[..=last];
-        if whole.len() < INDEX_AHEAD_BYTES || !self.feed_indexed_ahead(file, offset, whole, sink) {
-            // Taken out for the loop: a line's index borrows it while the line is applied.
-            let mut json = std::mem::take(&mut self.json);
-            let mut at = 0;
-            while let Some((line, next)) = next_line(whole, at) {
-                let index = json.index(&whole[line.clone()]);
-                let line_at = offset + line.start as u64;
-                self.apply(file, line_at, &mut whole[line], index, sink);
-                at = next;
-            }
-            self.json = json;
+        // Taken out for the loop: a line's index borrows it while the line is applied.
+        let mut json = std::mem::take(&mut self.json);
+        let mut at = 0;
+        while let Some((line, next)) = next_line(&bytes[..=last], at) {
+            let index = json.index(&bytes[line.clone()]);
+            let line_at = offset + line.start as u64;
+            self.apply(file, line_at, &mut bytes[line], index, sink);
+            at = next;
         }
+        self.json = json;
         last + 1
     }
 
-    /// [`Parser::feed`] for a large piece of whole lines: a scoped thread indexes sub-pieces
-    /// ahead, in order, and this one applies their lines, in order. Returns false, having read
-    /// nothing, when no thread could be started.
-    fn feed_indexed_ahead(
+    /// Reads up to `len` bytes of a file from `src`, which stands at byte `offset` of it, into
+    /// `buf`, and parses their complete lines as [`Parser::feed`] does. From
+    /// [`INDEX_AHEAD_BYTES`] on, a scoped thread reads and indexes sub-pieces ahead, in order,
+    /// while this one applies their lines, in order. A read error ends the call: with what was
+    /// parsed before it, or, when nothing was, as the error.
+    pub fn feed_from(
         &mut self,
         file: FileId,
         offset: u64,
-        bytes: &mut [u8],
+        src: &mut (dyn Read + Send),
+        len: u64,
+        buf: &mut Vec<u8>,
         sink: &mut dyn Sink,
-    ) -> bool {
+    ) -> std::io::Result<Fed> {
+        if len < INDEX_AHEAD_BYTES {
+            buf.clear();
+            src.take(len).read_to_end(buf)?;
+            let used = self.feed(file, offset, buf, sink) as u64;
+            return Ok(Fed {
+                read: buf.len() as u64,
+                used,
+            });
+        }
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if buf.len() < len {
+            buf.resize(len, 0); // zeroed once: the buffer is kept across calls
+        }
+        let region = &mut buf[..len];
         let mut spare = std::mem::take(&mut self.pieces);
         spare.resize_with(PIECES_AHEAD + 1, IndexedPiece::default);
-        let ran = std::thread::scope(|scope| {
+        let reading = &mut *src;
+        let outcome = std::thread::scope(|scope| {
             type Piece<'b> = (u64, &'b mut [u8], IndexedPiece);
-            let (to_index, todo) = std::sync::mpsc::sync_channel::<Piece>(PIECES_AHEAD + 1);
+            let (to_reader, free) = std::sync::mpsc::sync_channel::<IndexedPiece>(PIECES_AHEAD + 1);
             let (to_apply, indexed) = std::sync::mpsc::sync_channel::<Piece>(PIECES_AHEAD + 1);
-            let indexer = std::thread::Builder::new()
+            for index in spare.drain(..) {
+                to_reader.send(index).expect("the queue holds every index");
+            }
+            let reader = std::thread::Builder::new()
                 .name("seqch-index".into())
                 .spawn_scoped(scope, move || {
-                    for (at, piece, mut index) in todo {
-                        index.build(piece);
-                        if to_apply.send((at, piece, index)).is_err() {
-                            return;
-                        }
-                    }
+                    let outcome = read_ahead(reading, offset, region, &free, &to_apply);
+                    (outcome, free.try_iter().collect::<Vec<_>>())
                 });
-            if indexer.is_err() {
-                return false; // no thread to be had: the caller reads the lines itself
-            }
-            let (mut rest, mut at, mut in_flight) = (bytes, offset, 0);
-            loop {
-                while !rest.is_empty() {
-                    let Some(index) = spare.pop() else { break };
-                    let cut =
-                        match memchr::memchr(b'\n', rest.get(SUB_PIECE_BYTES..).unwrap_or(&[])) {
-                            Some(nl) => SUB_PIECE_BYTES + nl + 1,
-                            None => rest.len(),
-                        };
-                    let (piece, tail) = std::mem::take(&mut rest).split_at_mut(cut);
-                    rest = tail;
-                    let sent = to_index.send((at, piece, index));
-                    sent.expect("the indexing thread runs until its queue closes");
-                    at += cut as u64;
-                    in_flight += 1;
-                }
-                if in_flight == 0 {
-                    break;
-                }
-                let (piece_at, piece, index) = indexed
-                    .recv()
-                    .expect("the indexing thread answers every piece");
-                in_flight -= 1;
+            let Ok(reader) = reader else {
+                return None;
+            };
+            let mut used = 0u64;
+            for (piece_at, piece, index) in indexed {
                 for (line, line_index) in index.lines(piece.as_ptr()) {
                     let line_at = piece_at + line.start as u64;
                     self.apply(file, line_at, &mut piece[line], line_index, sink);
                 }
-                spare.push(index);
+                used += piece.len() as u64;
+                if let Err(back) = to_reader.send(index) {
+                    spare.push(back.0);
+                }
             }
-            true
+            let ((read, error), free) = reader.join().expect("the reading thread does not panic");
+            spare.extend(free);
+            Some((read, used, error))
         });
         self.pieces = spare;
-        ran
+        let Some((read, used, error)) = outcome else {
+            // No thread to be had: read it all, then parse it here.
+            buf.clear();
+            src.take(len as u64).read_to_end(buf)?;
+            let used = self.feed(file, offset, buf, sink) as u64;
+            return Ok(Fed {
+                read: buf.len() as u64,
+                used,
+            });
+        };
+        match error {
+            Some(e) if used == 0 => Err(e),
+            _ => Ok(Fed { read, used }),
+        }
     }
 
     /// Applies one line, given its index or why it is skipped.

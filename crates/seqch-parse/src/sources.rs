@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::parser::{Agent, Parser, Sink};
+use crate::parser::{Agent, Fed, FileId, Parser, Sink};
 
 /// One log file to read. Files are read in agent order, then in byte order of their paths
 /// (not `Path`'s order by component), so that a session's `<id>.jsonl` comes before the
@@ -139,11 +139,33 @@ pub fn codex_files(sessions_dir: &Path) -> Vec<LogFile> {
 
 /// Reads a whole log, decompressing `.zst`.
 pub fn read_log(path: &Path) -> io::Result<Vec<u8>> {
-    if path.extension().is_some_and(|e| e == "zst") {
+    if is_zst(path) {
         zstd::decode_all(std::fs::File::open(path)?)
     } else {
         std::fs::read(path)
     }
+}
+
+/// Reads a whole log (decompressed, for `.zst`) and parses its complete lines.
+fn feed_log(
+    parser: &mut Parser,
+    id: FileId,
+    path: &Path,
+    buf: &mut Vec<u8>,
+    sink: &mut dyn Sink,
+) -> io::Result<Fed> {
+    if is_zst(path) {
+        let all = zstd::decode_all(std::fs::File::open(path)?)?;
+        return parser.feed_from(id, 0, &mut &all[..], all.len() as u64, buf, sink);
+    }
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    parser.feed_from(id, 0, &mut f, len, buf, sink)
+}
+
+/// Whether a log is zstd-compressed (an archived session), read whole and decompressed.
+pub fn is_zst(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "zst")
 }
 
 /// What a one-shot pass read.
@@ -162,13 +184,13 @@ pub fn scan(files: &[LogFile], parser: &mut Parser, sink: &mut dyn Sink) -> Scan
         .iter()
         .map(|f| parser.open(f.agent, &f.path))
         .collect();
+    let mut buf = Vec::new();
     for (file, id) in files.iter().zip(ids) {
-        match read_log(&file.path) {
-            Ok(mut bytes) => {
+        match feed_log(parser, id, &file.path, &mut buf, sink) {
+            Ok(fed) => {
                 stats.files += 1;
-                stats.bytes += bytes.len() as u64;
-                let used = parser.feed(id, 0, &mut bytes, sink);
-                parser.incomplete_tail(bytes.len() - used);
+                stats.bytes += fed.read;
+                parser.incomplete_tail((fed.read - fed.used) as usize);
             }
             Err(e) => stats.unreadable.push((file.path.clone(), e.to_string())),
         }

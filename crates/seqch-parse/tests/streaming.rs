@@ -117,3 +117,111 @@ fn one_byte_reads_with_a_restart_after_every_line_match_the_single_pass() {
         assert_eq!(got.sessions, want.sessions, "{}", case.display());
     }
 }
+
+/// A reader that hands out a few bytes per call, as a pipe or a busy disk may, and fails once
+/// its budget of good bytes is spent.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    sizes: &'a [usize],
+    reads: usize,
+    fails_after: Option<usize>,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = self.sizes[self.reads % self.sizes.len()]
+            .min(out.len())
+            .min(self.bytes.len());
+        if let Some(budget) = self.fails_after.as_mut() {
+            if *budget == 0 {
+                return Err(std::io::Error::other("the disk went away"));
+            }
+            n = n.min(*budget);
+            *budget -= n;
+        }
+        self.reads += 1;
+        out[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+/// The largest file of a case, with lines longer than a piece read ahead, an incomplete last
+/// line and enough bytes that `feed_from` reads it on a second thread.
+fn big_file(case: &str) -> (LogFile, Vec<u8>) {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.ends_with(case))
+        .expect("the case");
+    let file = case_files(&case)
+        .into_iter()
+        .max_by_key(|f| std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0))
+        .expect("a file");
+    let original = read_log(&file.path).expect("read fixture");
+    let long = format!(
+        "{{\"type\":\"progress\",\"data\":\"{}\"}}\n",
+        "x\\n".repeat(200_000)
+    );
+    let mut bytes = Vec::new();
+    for (i, line) in original.split_inclusive(|&b| b == b'\n').enumerate() {
+        bytes.extend_from_slice(line);
+        if i % 700 == 3 {
+            bytes.extend_from_slice(long.as_bytes());
+        }
+    }
+    bytes.extend_from_slice(b"{\"type\":\"user\",\"incomplete");
+    (file, bytes)
+}
+
+/// Reads `bytes` the way the daemon does: `feed_from` until nothing more is parsed, going on
+/// after an error from where the last call stopped.
+fn read_ahead_pass(
+    file: &LogFile,
+    bytes: &[u8],
+    sizes: &[usize],
+    fails_after: Option<usize>,
+) -> (Tables, u64) {
+    let mut parser = Parser::new(Prices::embedded());
+    let id = parser.open(file.agent, &file.path);
+    let mut tables = Tables::default();
+    let (mut at, mut buf, mut fails_after) = (0, Vec::new(), fails_after);
+    loop {
+        let mut src = Trickle {
+            bytes: &bytes[at..],
+            sizes,
+            reads: 0,
+            fails_after: fails_after.take(),
+        };
+        let len = (bytes.len() - at) as u64;
+        match parser.feed_from(id, at as u64, &mut src, len, &mut buf, &mut tables) {
+            Ok(fed) if fed.used == 0 => break,
+            Ok(fed) => at += fed.used as usize,
+            Err(e) => assert_eq!(e.to_string(), "the disk went away"),
+        }
+    }
+    parser.finish(&mut tables);
+    (tables, parser.skipped().total())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reading_ahead_on_a_second_thread_gives_the_rows_of_one_pass(
+        sizes in prop::collection::vec(1usize..400_000, 1..6),
+        fails_after in prop::option::of(0usize..3_000_000),
+    ) {
+        // Claude (2.8 MB), and Codex, whose ids hold byte offsets (1.0 MB).
+        for case in ["claude-spotter-2.1.39-subagents", "codex-localpush-compaction"] {
+            let (file, bytes) = big_file(case);
+            let mut parser = Parser::new(Prices::embedded());
+            let id = parser.open(file.agent, &file.path);
+            let mut want = Tables::default();
+            parser.feed(id, 0, &mut bytes.clone(), &mut want);
+            parser.finish(&mut want);
+            let (got, skipped) = read_ahead_pass(&file, &bytes, &sizes, fails_after);
+            prop_assert_eq!(skipped, parser.skipped().total(), "{}", case);
+            prop_assert_eq!(got, want, "{}", case);
+        }
+    }
+}

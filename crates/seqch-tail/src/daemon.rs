@@ -406,10 +406,6 @@ fn unreadable(path: &Path, e: &dyn std::fmt::Display) -> LastError {
     LastError::now(message)
 }
 
-fn is_zst(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "zst")
-}
-
 /// The most of a file read at a time: memory stays bounded whatever a file's size (a longer
 /// line is read whole, up to the parser's limit).
 const READ_CHUNK: usize = 8 << 20;
@@ -425,26 +421,29 @@ fn feed_range(
     buf: &mut Vec<u8>,
     sink: &mut dyn Sink,
 ) -> std::io::Result<u64> {
-    buf.clear();
-    if is_zst(path) {
+    if sources::is_zst(path) {
         let all = sources::read_log(path)?;
-        buf.extend_from_slice(&all[(from as usize).min(all.len())..]);
-        return Ok(parser.feed(id, from, buf, sink) as u64);
+        let rest = &all[(from as usize).min(all.len())..];
+        let fed = parser.feed_from(id, from, &mut &rest[..], rest.len() as u64, buf, sink)?;
+        return Ok(fed.used);
     }
     let mut f = std::fs::File::open(path)?;
     let (mut at, mut chunk) = (from, READ_CHUNK as u64);
     while at < to {
         let end = to.min(at + chunk);
-        match read_at(&mut f, at, end - at, buf) {
+        let fed = f
+            .seek(SeekFrom::Start(at))
+            .and_then(|_| parser.feed_from(id, at, &mut f, end - at, buf, sink));
+        let fed = match fed {
             // What was fed stays fed: its rows are on their way.
             Err(_) if at > from => break,
             Err(e) => return Err(e),
-            Ok(_) => {}
-        }
-        if buf.is_empty() {
+            Ok(fed) => fed,
+        };
+        if fed.read == 0 {
             break; // shrank meanwhile: the next pass sees it
         }
-        let used = parser.feed(id, at, buf, sink) as u64;
+        let used = fed.used;
         if used == 0 {
             if end == to {
                 break; // an incomplete last line: the rest comes later
@@ -544,7 +543,7 @@ impl Tailer {
                 continue;
             };
             // A compressed file is cold: read once, whole; its offset is its compressed length.
-            let zst = is_zst(&f.path);
+            let zst = sources::is_zst(&f.path);
             let start = match checkpoints.files.get(&f.path) {
                 Some(c) if c.identity.same_file(&identity) && c.offset <= len => c.offset,
                 _ if prime_to_end && zst => len,
@@ -632,7 +631,11 @@ impl Tailer {
                     continue;
                 }
             };
-            t.offset = if is_zst(path) { len } else { t.offset + used };
+            t.offset = if sources::is_zst(path) {
+                len
+            } else {
+                t.offset + used
+            };
             fed += used;
             progress(used);
         }
