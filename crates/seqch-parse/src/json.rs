@@ -535,7 +535,13 @@ impl<'t, 'i> Value<'t, 'i> {
     }
 
     pub(crate) fn as_u64(&self) -> Option<u64> {
-        self.integer()?.parse().ok()
+        let digits = self.integer()?;
+        // Token counts and times, read on every line: plain digits are summed here, without
+        // `str::parse`'s sign and overflow handling (19 digits cannot overflow).
+        if digits.len() <= 19 && digits.bytes().all(|d| d.is_ascii_digit()) {
+            return Some(digits.bytes().fold(0, |n, d| n * 10 + u64::from(d - b'0')));
+        }
+        digits.parse().ok()
     }
 
     pub(crate) fn as_i64(&self) -> Option<i64> {
