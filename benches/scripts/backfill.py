@@ -7,12 +7,13 @@
 #   U=<ClickHouse URL> python3 benches/scripts/backfill.py
 #
 # MB=<corpus size, default 1024>, CORPUS=<its directory, default /tmp/seqch-corpus-<MB>>
-# (generated once with `seqch-bench gen`), RUNS=<runs of each, default 3; the best is kept>.
+# (generated once with `seqch-bench gen`), RUNS=<runs of each, default 3; the best is kept>,
+# TAIL=<another seqch-tail binary to measure, such as an earlier build; default this tree's>.
 # ccusage 20.0.24 is installed with npm under ~/.cache/seqch/ccusage when it is not there.
 import os, subprocess, sys, time, urllib.request
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
-tail = os.path.join(root, "target/release/seqch-tail")
+tail = os.environ.get("TAIL", os.path.join(root, "target/release/seqch-tail"))
 gen = os.path.join(root, "target/release/seqch-bench")
 U = os.environ["U"]
 mb = int(os.environ.get("MB", "1024"))
