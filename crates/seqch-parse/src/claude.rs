@@ -6,7 +6,7 @@ use foldhash::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::json::{
-    BadField, Field, TextSize, Value, arr_field, bool_field, field, obj_field, str_field,
+    BadField, Field, Found, TextSize, Value, arr_field, bool_field, field, obj_field, str_field,
     u64_field, write_compact,
 };
 use crate::parser::{Agent, FileId, Shared, Sink, Skip, ToolValues, TurnValues, key_hash};
@@ -118,27 +118,44 @@ struct LineUsage {
 }
 
 fn read_usage(u: Value<'_, '_>) -> Result<LineUsage, BadField> {
-    let creation = u64_field(u, "cache_creation_input_tokens")?.unwrap_or(0);
-    let (w5m, w1h) = match obj_field(u, "cache_creation")? {
+    let [
+        creation,
+        cache_creation,
+        details,
+        input,
+        cache_read,
+        output,
+        speed,
+    ] = u.pick([
+        "cache_creation_input_tokens",
+        "cache_creation",
+        "output_tokens_details",
+        "input_tokens",
+        "cache_read_input_tokens",
+        "output_tokens",
+        "speed",
+    ]);
+    let creation = creation.u64()?.unwrap_or(0);
+    let (w5m, w1h) = match cache_creation.obj()? {
         Some(c) => (
             u64_field(c, "ephemeral_5m_input_tokens")?.unwrap_or(0),
             u64_field(c, "ephemeral_1h_input_tokens")?.unwrap_or(0),
         ),
         None => (0, 0),
     };
-    let thinking = match obj_field(u, "output_tokens_details")? {
+    let thinking = match details.obj()? {
         Some(d) => u64_field(d, "thinking_tokens")?.unwrap_or(0),
         None => 0,
     };
     let cache_write = creation.max(w5m.saturating_add(w1h));
     Ok(LineUsage {
-        input: u64_field(u, "input_tokens")?.unwrap_or(0),
-        cache_read: u64_field(u, "cache_read_input_tokens")?.unwrap_or(0),
+        input: input.u64()?.unwrap_or(0),
+        cache_read: cache_read.u64()?.unwrap_or(0),
         cache_write,
         cache_write_1h: w1h.min(cache_write),
-        output: u64_field(u, "output_tokens")?.unwrap_or(0),
+        output: output.u64()?.unwrap_or(0),
         thinking,
-        fast: str_field(u, "speed")? == Some("fast"),
+        fast: speed.str()? == Some("fast"),
     })
 }
 
@@ -156,7 +173,10 @@ struct AssistantLine<'i> {
 }
 
 impl<'i> AssistantLine<'i> {
-    fn read(v: Value<'_, 'i>, message: Option<Value<'_, 'i>>) -> Result<Self, BadField> {
+    /// Reads the line's `message` and its top-level `requestId`, `uuid`, `isSidechain`,
+    /// `isApiErrorMessage` and `durationMs`, in that order.
+    fn read(top: [Found<'_, 'i>; 5], message: Option<Value<'_, 'i>>) -> Result<Self, BadField> {
+        let [request_id, uuid, sidechain, api_error, duration] = top;
         let (mut message_id, mut model, mut stop_reason, mut usage) = (None, "", "", None);
         if let Some(m) = message {
             message_id = str_field(m, "id")?;
@@ -172,15 +192,14 @@ impl<'i> AssistantLine<'i> {
         }
         Ok(Self {
             message_id,
-            request_id: str_field(v, "requestId")?,
-            uuid: str_field(v, "uuid")?,
+            request_id: request_id.str()?,
+            uuid: uuid.str()?,
             model,
             stop_reason,
-            sidechain: bool_field(v, "isSidechain")?.unwrap_or(false),
-            is_error: bool_field(v, "isApiErrorMessage")?.unwrap_or(false)
-                || model == SYNTHETIC_MODEL,
+            sidechain: sidechain.bool()?.unwrap_or(false),
+            is_error: api_error.bool()?.unwrap_or(false) || model == SYNTHETIC_MODEL,
             usage,
-            duration_ms: u64_field(v, "durationMs")?.unwrap_or(0),
+            duration_ms: duration.u64()?.unwrap_or(0),
         })
     }
 
@@ -271,25 +290,38 @@ impl Global {
         v: Value<'_, '_>,
         sink: &mut dyn Sink,
     ) -> Result<(), Skip> {
-        let ty = str_field(v, "type")?.ok_or(SkipReason::UnknownType)?;
+        let [ty, timestamp, session_id, cwd, branch, message, top @ ..] = v.pick([
+            "type",
+            "timestamp",
+            "sessionId",
+            "cwd",
+            "gitBranch",
+            "message",
+            "requestId",
+            "uuid",
+            "isSidechain",
+            "isApiErrorMessage",
+            "durationMs",
+        ]);
+        let ty = ty.str()?.ok_or(SkipReason::UnknownType)?;
         if !KNOWN_TYPES.contains(&ty) {
             return Err(SkipReason::UnknownType.into());
         }
-        let ts: Field<u64> = match str_field(v, "timestamp")? {
+        let ts: Field<u64> = match timestamp.str()? {
             Some(s) => parse_ts_ms(s).map(Some).ok_or(BadField("timestamp")),
             None => Ok(None),
         };
         let ts = ts?;
-        let session_id = str_field(v, "sessionId")?;
-        let cwd = str_field(v, "cwd")?;
-        let branch = str_field(v, "gitBranch")?;
+        let session_id = session_id.str()?;
+        let cwd = cwd.str()?;
+        let branch = branch.str()?;
         let message = if ty == "assistant" || ty == "user" {
-            obj_field(v, "message")?
+            message.obj()?
         } else {
             None
         };
         let assistant = match ty {
-            "assistant" => Some(AssistantLine::read(v, message)?),
+            "assistant" => Some(AssistantLine::read(top, message)?),
             _ => None,
         };
         if ty == "user" {

@@ -104,13 +104,21 @@ struct Tokens {
 
 impl Tokens {
     fn read(v: Value<'_, '_>) -> Result<Self, BadField> {
+        let [input, cached, cache_write, output, reasoning, total] = v.pick([
+            "input_tokens",
+            "cached_input_tokens",
+            "cache_write_input_tokens",
+            "output_tokens",
+            "reasoning_output_tokens",
+            "total_tokens",
+        ]);
         Ok(Self {
-            input: u64_field(v, "input_tokens")?.unwrap_or(0),
-            cached: u64_field(v, "cached_input_tokens")?.unwrap_or(0),
-            cache_write: u64_field(v, "cache_write_input_tokens")?.unwrap_or(0),
-            output: u64_field(v, "output_tokens")?.unwrap_or(0),
-            reasoning: u64_field(v, "reasoning_output_tokens")?.unwrap_or(0),
-            total: u64_field(v, "total_tokens")?.unwrap_or(0),
+            input: input.u64()?.unwrap_or(0),
+            cached: cached.u64()?.unwrap_or(0),
+            cache_write: cache_write.u64()?.unwrap_or(0),
+            output: output.u64()?.unwrap_or(0),
+            reasoning: reasoning.u64()?.unwrap_or(0),
+            total: total.u64()?.unwrap_or(0),
         })
     }
 
