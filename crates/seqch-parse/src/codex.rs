@@ -325,20 +325,47 @@ fn exec_header(text: &str) -> &str {
         return "";
     }
     match memchr::memmem::find(text.as_bytes(), b"\nOutput:") {
-        Some(at) if ends_line(at + 8) => &text[..at],
+        // Without the `\r` of a `\r\n` before `Output:`: the header's lines end there.
+        Some(at) if ends_line(at + 8) => text[..at].strip_suffix('\r').unwrap_or(&text[..at]),
         _ => text,
     }
 }
 
-/// Whether `head`, the start of an output, holds its whole [`exec_header`] and the `Output:`
-/// line after it, so that the status lines read from `head` are the output's.
-fn holds_exec_header(head: &str) -> bool {
-    let marker_end = if head.starts_with("Output:") {
-        Some(7)
-    } else {
-        memchr::memmem::find(head.as_bytes(), b"\nOutput:").map(|at| at + 8)
-    };
-    marker_end.is_some_and(|end| matches!(head.as_bytes().get(end), Some(b'\n' | b'\r')))
+/// Says, as the decoded start of an output grows, whether it holds the output's whole
+/// [`exec_header`] and the `Output:` line after it, so that the status lines read from it are
+/// the output's. It searches each part of the head once: an output without an `Output:` line
+/// is decoded whole, 4 KiB at a time, and searching all of it again each time would make a
+/// megabyte of output cost a hundred megabytes of search.
+#[derive(Default)]
+struct HeaderSearch {
+    /// Where the next search starts.
+    from: usize,
+    /// The first `\nOutput:`, which alone decides (as in [`exec_header`]).
+    marker: Option<usize>,
+}
+
+impl HeaderSearch {
+    fn holds(&mut self, head: &str) -> bool {
+        let bytes = head.as_bytes();
+        let marker_end = if head.starts_with("Output:") {
+            7
+        } else if let Some(at) = self.marker {
+            at + 8
+        } else {
+            match memchr::memmem::find(&bytes[self.from..], b"\nOutput:") {
+                Some(at) => {
+                    self.marker = Some(self.from + at);
+                    self.from + at + 8
+                }
+                None => {
+                    // A marker cut at the end of this head is found whole next time.
+                    self.from = bytes.len().saturating_sub(7);
+                    return false;
+                }
+            }
+        };
+        matches!(bytes.get(marker_end), Some(b'\n' | b'\r'))
+    }
 }
 
 /// The rest of every line of `text` that starts with `prefix`, in order. Outputs run to hundreds
@@ -1172,8 +1199,9 @@ impl Global {
                     Some(o) if o.is_str() => {
                         let measured = o.text_size().unwrap_or_default().bytes_and_lines();
                         let mut head = std::mem::take(&mut self.text);
-                        let mut text = o.decode_head(&mut head, holds_exec_header).unwrap_or("");
-                        if text.starts_with('{') {
+                        let mut search = HeaderSearch::default();
+                        let mut text = o.decode_head(&mut head, |h| search.holds(h)).unwrap_or("");
+                        if text.starts_with('{') && text.len() as u64 != measured.0 {
                             text = o.as_str().unwrap_or("");
                         }
                         self.output(shared, f, h, text, measured, ts, sink);
@@ -1285,7 +1313,7 @@ impl Global {
     }
 
     /// The output of call `h`, which is waiting for it, arrived: `text` is the output, or its
-    /// start up to its `Output:` line ([`holds_exec_header`]), and `measured` its decoded bytes
+    /// start up to its `Output:` line ([`HeaderSearch`]), and `measured` its decoded bytes
     /// and lines.
     #[allow(clippy::too_many_arguments)]
     fn output(
@@ -1423,7 +1451,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Outputs are decoded only until [`holds_exec_header`] holds: what the status lines
+        /// Outputs are decoded only until [`HeaderSearch`] says enough: what the status lines
         /// say must not depend on how much of the output follows.
         #[test]
         fn the_head_of_an_output_says_what_all_of_it_says(
@@ -1448,7 +1476,9 @@ mod tests {
                     text.push_str(if crlf[i] { "\r\n" } else { "\n" });
                 }
             }
-            for cut in (0..=text.len()).filter(|&c| holds_exec_header(&text[..c])) {
+            // The head grows a byte at a time, and is searched the way `decode_head` grows it.
+            let mut search = HeaderSearch::default();
+            for cut in (0..=text.len()).filter(|&c| search.holds(&text[..c])) {
                 let head = &text[..cut];
                 proptest::prop_assert_eq!(text_outcome(head), text_outcome(&text), "{:?}", head);
                 proptest::prop_assert_eq!(exit_code_line(head), exit_code_line(&text));
@@ -1458,6 +1488,14 @@ mod tests {
 
     #[test]
     fn outputs_decide_ok_in_every_encoding() {
+        // Windows line ends: the header's last line ends at the `\r\n` before `Output:`.
+        assert_eq!(
+            text_outcome("Exit code: 0\r\nWall time: 1.5 seconds\r\nOutput:\r\nhi\r\n"),
+            Outcome::Done {
+                ok: true,
+                dur_ms: Some(1500)
+            }
+        );
         assert_eq!(
             text_outcome("Exit code: 2\nWall time: 0.1 seconds\nOutput:\nx"),
             Outcome::Done {

@@ -496,7 +496,7 @@ impl<'t, 'i> Value<'t, 'i> {
     pub(crate) fn decode_head<'o>(
         &self,
         out: &'o mut String,
-        enough: impl Fn(&str) -> bool,
+        mut enough: impl FnMut(&str) -> bool,
     ) -> Option<&'o str>
     where
         'i: 'o,
