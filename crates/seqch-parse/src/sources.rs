@@ -2,7 +2,7 @@
 //! `sessions/` and `archived_sessions/`, plain and `.jsonl.zst`.
 
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Seek};
 use std::path::{Path, PathBuf};
 
 use crate::parser::{Agent, Fed, FileId, Parser, Sink};
@@ -160,7 +160,19 @@ fn feed_log(
     }
     let mut f = std::fs::File::open(path)?;
     let len = f.metadata()?.len();
-    parser.feed_from(id, 0, &mut f, len, buf, sink)
+    let mut fed = Fed::default();
+    // A read error after some lines were parsed ends a call with those lines: reading on from
+    // there returns an error that persists (the file is then reported unreadable) or the rest.
+    while fed.used < len {
+        f.seek(io::SeekFrom::Start(fed.used))?;
+        let more = parser.feed_from(id, fed.used, &mut f, len - fed.used, buf, sink)?;
+        fed.read = fed.used + more.read;
+        if more.used == 0 {
+            break; // the rest is an incomplete last line (or the file shrank)
+        }
+        fed.used += more.used;
+    }
+    Ok(fed)
 }
 
 /// Whether a log is zstd-compressed (an archived session), read whole and decompressed.
