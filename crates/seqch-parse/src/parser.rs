@@ -472,6 +472,29 @@ pub struct Fed {
     pub used: u64,
 }
 
+/// The first `len` bytes of `buf`, which is grown (and zeroed) only when shorter: a reader's
+/// buffer is kept across reads, and zeroing megabytes for each would cost as much as a copy.
+fn region(buf: &mut Vec<u8>, len: usize) -> &mut [u8] {
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    &mut buf[..len]
+}
+
+/// Reads into `region` until it is full or `src` ends; returns the bytes read.
+fn fill(src: &mut dyn Read, region: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < region.len() {
+        match src.read(&mut region[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 /// The reading thread of [`Parser::feed_from`]: reads `region` full from `src` (or to the end of
 /// `src`), cuts it into pieces of whole lines of about [`SUB_PIECE_BYTES`], indexes each into a
 /// free index and hands it on, in order. Returns the bytes read, and the error that stopped it.
@@ -617,20 +640,11 @@ impl Parser {
         buf: &mut Vec<u8>,
         sink: &mut dyn Sink,
     ) -> std::io::Result<Fed> {
-        if len < INDEX_AHEAD_BYTES {
-            buf.clear();
-            src.take(len).read_to_end(buf)?;
-            let used = self.feed(file, offset, buf, sink) as u64;
-            return Ok(Fed {
-                read: buf.len() as u64,
-                used,
-            });
-        }
         let len = usize::try_from(len).unwrap_or(usize::MAX);
-        if buf.len() < len {
-            buf.resize(len, 0); // zeroed once: the buffer is kept across calls
+        if (len as u64) < INDEX_AHEAD_BYTES {
+            return self.read_then_feed(file, offset, src, len, buf, sink);
         }
-        let region = &mut buf[..len];
+        let region = region(buf, len);
         let mut spare = std::mem::take(&mut self.pieces);
         spare.resize_with(PIECES_AHEAD + 1, IndexedPiece::default);
         let reading = &mut *src;
@@ -668,18 +682,31 @@ impl Parser {
         self.pieces = spare;
         let Some((read, used, error)) = outcome else {
             // No thread to be had: read it all, then parse it here.
-            buf.clear();
-            src.take(len as u64).read_to_end(buf)?;
-            let used = self.feed(file, offset, buf, sink) as u64;
-            return Ok(Fed {
-                read: buf.len() as u64,
-                used,
-            });
+            return self.read_then_feed(file, offset, src, len, buf, sink);
         };
         match error {
             Some(e) if used == 0 => Err(e),
             _ => Ok(Fed { read, used }),
         }
+    }
+
+    /// [`Parser::feed_from`] on this thread alone: reads, then parses.
+    fn read_then_feed(
+        &mut self,
+        file: FileId,
+        offset: u64,
+        src: &mut dyn Read,
+        len: usize,
+        buf: &mut Vec<u8>,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<Fed> {
+        let region = region(buf, len);
+        let read = fill(src, region)?;
+        let used = self.feed(file, offset, &mut region[..read], sink) as u64;
+        Ok(Fed {
+            read: read as u64,
+            used,
+        })
     }
 
     /// Applies one line, given its index or why it is skipped.
