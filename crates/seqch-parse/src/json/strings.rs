@@ -183,6 +183,7 @@ pub(super) fn last_is_escaped(raw: &[u8]) -> bool {
 }
 
 /// The 64 bytes at `i` (zero-padded past the end of `s`) and how many of them are real.
+#[inline(always)]
 fn block<'a>(s: &'a [u8], i: usize, pad: &'a mut [u8; BLOCK]) -> (&'a [u8; BLOCK], usize) {
     match s.get(i..i + BLOCK) {
         Some(chunk) => (chunk.try_into().expect("64 bytes"), BLOCK),
