@@ -620,7 +620,7 @@ impl<'t, 'i> Value<'t, 'i> {
             let first = keys
                 .iter()
                 .zip(&mut seen)
-                .position(|(key, seen)| !*seen && key.as_bytes() == name);
+                .position(|(key, seen)| !*seen && same_name(name, key.as_bytes()));
             if let Some(i) = first {
                 seen[i] = true;
                 found[i].value = Some(k.at(k.at + 1)).filter(|x| !x.is_null());
@@ -739,10 +739,28 @@ impl<'t, 'i> Object<'t, 'i> {
     pub(crate) fn get(&self, key: &str) -> Option<Value<'t, 'i>> {
         self.keys()
             .find(|k| match k.kind() {
-                Kind::Str => k.raw() == key.as_bytes(),
+                Kind::Str => same_name(k.raw(), key.as_bytes()),
                 _ => k.as_str() == Some(key),
             })
             .map(|k| k.at(k.at + 1))
+    }
+}
+
+/// Whether an object's key, as written, is `key`. Keys are short, and a line is read by a
+/// dozen lookups: two overlapping word loads compare one instead of a memcmp call.
+#[inline(always)]
+fn same_name(name: &[u8], key: &[u8]) -> bool {
+    let n = key.len();
+    if name.len() != n {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8"));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4"));
+    match n {
+        0..4 => name.iter().zip(key).all(|(a, b)| a == b),
+        4..8 => half(name, 0) == half(key, 0) && half(name, n - 4) == half(key, n - 4),
+        8..=16 => word(name, 0) == word(key, 0) && word(name, n - 8) == word(key, n - 8),
+        _ => name == key,
     }
 }
 
@@ -1049,6 +1067,23 @@ mod tests {
             });
             let Ok(compact) = compact else { panic!("{text} was refused") };
             prop_assert_eq!(compact, serde_json::to_string(&want).unwrap());
+        }
+
+        #[test]
+        fn key_names_compare_as_bytes_do(
+            a in "[ab]{0,20}",
+            other in "[ab]{0,20}",
+            flip in any::<prop::sample::Index>(),
+        ) {
+            // Another name, and the same name with one byte changed (or unchanged if empty).
+            let mut near = a.clone().into_bytes();
+            if !near.is_empty() {
+                let at = flip.index(near.len());
+                near[at] ^= 3;
+            }
+            for b in [other.as_bytes(), &near, a.as_bytes()] {
+                prop_assert_eq!(same_name(a.as_bytes(), b), a.as_bytes() == b);
+            }
         }
 
         #[test]
