@@ -57,8 +57,21 @@ impl<'s> StringEnds<'s> {
     /// Masks the block at `self.at`.
     #[inline(always)]
     fn load(&mut self) {
-        let mut pad = [0; BLOCK];
-        let (chunk, len) = block(self.s, self.at, &mut pad);
+        // Only the line's last, partial block is copied into a zeroed one.
+        let rest = &self.s[self.at..];
+        match rest.first_chunk::<BLOCK>() {
+            Some(chunk) => self.mask(chunk, BLOCK),
+            None => {
+                let mut pad = [0; BLOCK];
+                pad[..rest.len()].copy_from_slice(rest);
+                self.mask(&pad, rest.len());
+            }
+        }
+    }
+
+    /// Takes in a block's masks; `len` of its bytes are the line's.
+    #[inline(always)]
+    fn mask(&mut self, chunk: &[u8; BLOCK], len: usize) {
         let masks = string_masks(chunk, self.avx2);
         let escaped = escaped(masks.backslashes, &mut self.carry);
         let [simple, unicode] = match masks.escapes {
