@@ -23,26 +23,26 @@
 //!
 //!   | build | `cat` | `run --once` into ClickHouse | `summary --json` | ccusage 20.0.24 `daily --json --offline` | run / ccusage | summary / ccusage |
 //!   |---|---|---|---|---|---|---|
-//!   | `11d2c49` | 0.21 s | 2.02 s | 1.51 s | 2.17 s | 1.07× | 1.44× |
-//!   | final | 0.22 s | 1.87 s | 1.29 s | 2.27 s | 1.21× | 1.76× |
-//!   | `11d2c49` | 0.21 s | 2.36 s | 1.58 s | 2.40 s | 1.01× | 1.52× |
-//!   | final | 0.21 s | 1.76 s | 1.08 s | 1.99 s | 1.13× | 1.84× |
+//!   | `11d2c49` | 0.18 s | 1.65 s | 1.29 s | 1.71 s | 1.04× | 1.33× |
+//!   | final | 0.17 s | 1.33 s | 0.89 s | 1.91 s | 1.44× | 2.14× |
+//!   | `11d2c49` | 0.18 s | 1.76 s | 1.29 s | 1.89 s | 1.07× | 1.46× |
+//!   | final | 0.18 s | 1.27 s | 0.89 s | 1.72 s | 1.36× | 1.94× |
 //!
-//!   On a quieter stretch of the same day the final build gave 0.18 / 1.35 / 1.01 / 1.79 s
-//!   (`run --once` 1.33×, `summary` 1.77× ccusage's speed). Goals not met: ≥ 2× faster than
-//!   ccusage, and within 3× of `cat` (8–9×).
-//! - Why: on two cores the run is bound by total CPU. The client takes about 1.5 s (two
-//!   threads: one reads and indexes, one applies lines and builds rows; both are busy), and
-//!   the local server about 0.7 s on the same cores; a server holding a few hundred old
+//!   Goals not met: ≥ 2× faster than ccusage for `run --once` (1.4×; `summary`, which parses
+//!   the same and writes nothing, is at about 2×), and within 3× of `cat` (7–8×).
+//! - Why: on two cores the run is bound by total CPU. The client takes 1.45–1.7 s (2.0 s at the
+//!   day's start; two threads: one reads and indexes, one applies lines and builds rows, both
+//!   busy), and the local server 0.7 s on the same cores; a server holding a few hundred old
 //!   databases took 1.0–1.1 s. Removing the tables' deduplication window did not change the
 //!   server's share, nor did sending without LZ4.
 //! - What the day's parser changes did (instructions counted by callgrind for `summary` of a
-//!   60 MB part of the corpus: 790 M → 676 M over the last three): a Codex output is decoded only
-//!   up to its `Output:` line; string ends are found with AVX2 masks where the CPU has them, and
-//!   escaped characters classified by nibble lookups instead of a branch per escape (−15 % user
-//!   CPU on its own); the line indexer and the text measure are compiled for AVX2, POPCNT and
-//!   BMI1 behind one dispatch per line; the reading moved to the indexing thread
-//!   ([`Parser::feed_from`]); a Claude line's dozen top-level fields are picked in one pass.
+//!   60 MB part of the corpus: 818 M → 634 M): a Codex output is decoded only up to its
+//!   `Output:` line; string ends are found with AVX2 masks where the CPU has them, and escaped
+//!   characters classified by nibble lookups instead of a branch per escape (−15 % user CPU on
+//!   its own); the line indexer and the text measure are compiled for AVX2, POPCNT and BMI1
+//!   behind one dispatch per line; the reading moved to the indexing thread
+//!   ([`Parser::feed_from`]), into a buffer zeroed only when it grows; a Claude line's dozen
+//!   top-level fields are picked in one pass, and keys compared without memcmp calls.
 //!   Tried and dropped: counting decoded sizes while indexing (every string paid for it, and the
 //!   wider index nodes cost more than the second pass saved), and a first-byte check before key
 //!   comparisons.
