@@ -8,6 +8,11 @@
 //! The same masks check the contents as JSON's grammar (and `JSON.parse`) does: no raw control
 //! character, and every escape one of `\" \\ \/ \b \f \n \r \t \uXXXX` (a lone surrogate is
 //! grammatical; the decoder makes it U+FFFD).
+//!
+//! Where the CPU has AVX2 (asked at run time), a block is masked 32 bytes at a time and the
+//! escaped characters are classified by two nibble lookups, without a branch per escape; the
+//! code that indexes a line is then compiled for AVX2, POPCNT and BMI1 (`has_avx2`). Elsewhere
+//! the masks come from SSE2 (x86_64's baseline) or plain integers, and each escape is looked at.
 
 const BLOCK: usize = 64;
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
