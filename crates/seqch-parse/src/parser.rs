@@ -520,13 +520,13 @@ fn read_ahead<'b>(
                 }
             }
             let want = (filled + SUB_PIECE_BYTES).min(rest.len());
-            match src.read(&mut rest[filled..want]) {
+            match fill(src, &mut rest[filled..want]) {
                 Ok(n) => {
                     filled += n;
                     read += n as u64;
-                    ended = n == 0 || filled == rest.len();
+                    // `fill` stops short only where `src` ends.
+                    ended = filled < want || filled == rest.len();
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return (read, Some(e)),
             }
         };
