@@ -155,8 +155,7 @@ fn feed_log(
     sink: &mut dyn Sink,
 ) -> io::Result<Fed> {
     if is_zst(path) {
-        let all = zstd::decode_all(std::fs::File::open(path)?)?;
-        return parser.feed_from(id, 0, &mut &all[..], all.len() as u64, buf, sink);
+        return feed_zst(parser, id, path, 0, buf, sink);
     }
     let mut f = std::fs::File::open(path)?;
     let len = f.metadata()?.len();
@@ -173,6 +172,21 @@ fn feed_log(
         fed.used += more.used;
     }
     Ok(fed)
+}
+
+/// Parses a `.zst` log's complete lines from byte `from` of its decompressed text on. It is
+/// decompressed whole: an archived session is read once.
+pub fn feed_zst(
+    parser: &mut Parser,
+    id: FileId,
+    path: &Path,
+    from: u64,
+    buf: &mut Vec<u8>,
+    sink: &mut dyn Sink,
+) -> io::Result<Fed> {
+    let all = read_log(path)?;
+    let rest = &all[(from as usize).min(all.len())..];
+    parser.feed_from(id, from, &mut &rest[..], rest.len() as u64, buf, sink)
 }
 
 /// Whether a log is zstd-compressed (an archived session), read whole and decompressed.

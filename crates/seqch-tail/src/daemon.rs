@@ -437,10 +437,7 @@ fn feed_range(
     sink: &mut dyn Sink,
 ) -> std::io::Result<u64> {
     if sources::is_zst(path) {
-        let all = sources::read_log(path)?;
-        let rest = &all[(from as usize).min(all.len())..];
-        let fed = parser.feed_from(id, from, &mut &rest[..], rest.len() as u64, buf, sink)?;
-        return Ok(fed.used);
+        return Ok(sources::feed_zst(parser, id, path, from, buf, sink)?.used);
     }
     let mut f = std::fs::File::open(path)?;
     let (mut at, mut chunk) = (from, READ_CHUNK as u64);
