@@ -600,6 +600,14 @@ impl<'t, 'i> Value<'t, 'i> {
         (self.kind() == Kind::Object).then_some(Object(*self))
     }
 
+    /// An object key's name: as written, or decoded when it holds escapes (rare in keys).
+    fn key_name(&self) -> &'i [u8] {
+        match self.kind() {
+            Kind::Str => self.raw(),
+            _ => self.as_str().unwrap_or("").as_bytes(),
+        }
+    }
+
     /// The first member named `key` of an object.
     pub(crate) fn get(&self, key: &str) -> Option<Value<'t, 'i>> {
         self.as_object()?.get(key)
@@ -613,10 +621,7 @@ impl<'t, 'i> Value<'t, 'i> {
         let mut found = keys.map(|key| Found { value: None, key });
         let mut seen = [false; N];
         for k in self.as_object().iter().flat_map(|o| o.keys()) {
-            let name = match k.kind() {
-                Kind::Str => k.raw(),
-                _ => k.as_str().unwrap_or("").as_bytes(),
-            };
+            let name = k.key_name();
             let first = keys
                 .iter()
                 .zip(&mut seen)
@@ -738,10 +743,7 @@ impl<'t, 'i> Object<'t, 'i> {
 
     pub(crate) fn get(&self, key: &str) -> Option<Value<'t, 'i>> {
         self.keys()
-            .find(|k| match k.kind() {
-                Kind::Str => same_name(k.raw(), key.as_bytes()),
-                _ => k.as_str() == Some(key),
-            })
+            .find(|k| same_name(k.key_name(), key.as_bytes()))
             .map(|k| k.at(k.at + 1))
     }
 }
