@@ -390,19 +390,12 @@ fn string_masks_avx2(chunk: &[u8; BLOCK]) -> StringMasks {
     let nibble = _mm256_set1_epi8(0x0f);
     let zero = _mm256_setzero_si256();
     let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
-    let [
-        mut quotes,
-        mut backslashes,
-        mut controls,
-        mut simple,
-        mut unicode,
-    ] = [0u64; 5];
+    let [quotes, backslashes] = masks_avx2(chunk, [b'"', b'\\']);
+    let [mut controls, mut simple, mut unicode] = [0u64; 3];
     for half in 0..2 {
         // SAFETY: the load reads 32 bytes of `chunk`.
         let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().add(half * 32).cast::<__m256i>()) };
         let shift = half * 32;
-        quotes |= bits(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'"' as i8))) << shift;
-        backslashes |= bits(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\\' as i8))) << shift;
         let low_bytes = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1f)), v);
         controls |= bits(low_bytes) << shift;
         let class = _mm256_and_si256(
@@ -535,17 +528,21 @@ mod tests {
         #[test]
         fn portable_masks_match_the_bytes(s in proptest::collection::vec(any::<u8>(), 64), c in any::<u8>()) {
             let chunk: [u8; BLOCK] = s.clone().try_into().unwrap();
-            let want = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b == c) << i));
+            // The mask of the bytes that `is` holds for, bit i for byte i.
+            let mask = |is: &dyn Fn(u8) -> bool| {
+                s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(is(b)) << i))
+            };
+            let want = mask(&|b| b == c);
             prop_assert_eq!(portable_masks(&chunk, [c]), [want]);
             prop_assert_eq!(masks(&chunk, [c]), [want]);
             prop_assert_eq!(masks_using(&chunk, [c, b'"'], has_avx2())[0], want);
-            let low = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b < 0x20) << i));
+            let low = mask(&|b| b < 0x20);
             prop_assert_eq!(portable_controls(&chunk), low);
             prop_assert_eq!(controls(&chunk), low);
-            let quotes = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b == b'"') << i));
-            let bs = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b == b'\\') << i));
-            let simple = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b"\"/bfnrt".contains(&b)) << i));
-            let u = s.iter().enumerate().fold(0u64, |m, (i, &b)| m | (u64::from(b == b'u') << i));
+            let quotes = mask(&|b| b == b'"');
+            let bs = mask(&|b| b == b'\\');
+            let simple = mask(&|b| b"\"/bfnrt".contains(&b));
+            let u = mask(&|b| b == b'u');
             for avx2 in [false, has_avx2()] {
                 let m = string_masks(&chunk, avx2);
                 prop_assert_eq!([m.quotes, m.backslashes, m.controls], [quotes, bs, low]);
