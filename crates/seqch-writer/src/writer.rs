@@ -9,7 +9,7 @@
 //! cannot take goes through a bounded shared queue, which also carries flush and close.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -132,7 +132,6 @@ struct Counters {
 
 /// The tables a writer knows, with the column list learned from the first row of each.
 struct TableInfo {
-    name: &'static str,
     full: String,
     schema: OnceLock<Vec<(&'static str, Kind)>>,
 }
@@ -339,7 +338,6 @@ impl Writer {
                     _ => config.databases.agent.clone(),
                 };
                 TableInfo {
-                    name,
                     full: format!("{database}.{name}"),
                     schema: OnceLock::new(),
                 }
@@ -761,7 +759,8 @@ struct Flusher<'a> {
     pending: Vec<Pending>,
     client: clickhouse::Client,
     runtime: tokio::runtime::Runtime,
-    validated: Vec<bool>,
+    /// Per table (`database.table`), the server's (name, type) columns, read once they fit.
+    described: HashMap<String, Vec<(String, String)>>,
     backoff: Duration,
     next_retry: Instant,
     /// When the last batch was sent (or spooled).
@@ -792,7 +791,7 @@ impl<'a> Flusher<'a> {
             pending: (0..TABLES.len()).map(|_| Pending::default()).collect(),
             client,
             runtime,
-            validated: vec![false; TABLES.len()],
+            described: HashMap::new(),
             backoff: Duration::from_millis(100),
             next_retry: Instant::now(),
             last_sealed: None,
@@ -1144,13 +1143,9 @@ impl<'a> Flusher<'a> {
     }
 
     fn insert(&mut self, t: usize, batch: &Batch) -> Result<(), Failure> {
-        if t < self.validated.len() && !self.validated[t] {
-            self.validate(t)?;
-        }
-        let sql = format!(
-            "INSERT INTO {} ({}) FORMAT RowBinary",
-            batch.table, batch.columns
-        );
+        let described = self.describe(t, &batch.table)?;
+        let sql = rowbinary::insert_statement(&batch.table, &batch.columns, described)
+            .map_err(|e| Failure::Unready(format!("{}: {e}", batch.table)))?;
         let mut insert = self
             .client
             .insert_formatted_with(sql)
@@ -1159,7 +1154,7 @@ impl<'a> Flusher<'a> {
             .with_setting("distributed_foreground_insert", "1")
             .with_setting("insert_deduplication_token", batch.token.clone());
         let data = batch.data.clone();
-        self.answered(async move {
+        let answer = self.answered(async move {
             // In pieces, so the server parses one while the next is compressed and sent (the
             // server reads the body as one stream: a row may span two pieces).
             for at in (0..data.len()).step_by(SEND_CHUNK) {
@@ -1168,7 +1163,12 @@ impl<'a> Flusher<'a> {
                     .await?;
             }
             insert.end().await
-        })
+        });
+        if let Err(Failure::Unready(_)) = answer {
+            // The table or a column went away: describe it again before the next try.
+            self.described.remove(&batch.table);
+        }
+        answer
     }
 
     /// Runs a request to the server, giving up after the configured timeout: a server that
@@ -1229,38 +1229,38 @@ impl<'a> Flusher<'a> {
         }
     }
 
-    /// Checks once per table that the row's columns exist with fitting types (the server's
-    /// `DESCRIBE TABLE`); a server that cannot describe it is not checked.
-    fn validate(&mut self, t: usize) -> Result<(), Failure> {
-        let info = &self.shared.tables[t];
-        let Some(schema) = info.schema.get() else {
-            return Ok(());
-        };
-        let cols: Vec<(String, String)> = self.answered(
-            self.client
-                .query("SELECT name, type FROM system.columns WHERE database = ? AND table = ?")
-                .bind(info.full.split_once('.').map_or("", |(d, _)| d))
-                .bind(info.name)
-                .fetch_all(),
-        )?;
-        if cols.is_empty() {
-            return Err(Failure::Unready(format!(
-                "{} does not exist (run `seqch-tail schema apply`)",
-                info.full
-            )));
-        }
-        rowbinary::check(schema, &cols).map_err(|e| {
-            // A missing column is an old schema (retried until `schema apply`); a column of
-            // another type will never take these rows.
-            let msg = format!("{}: {e}", info.full);
-            if e.contains("has no column") {
-                Failure::Unready(msg)
-            } else {
-                Failure::Permanent(msg)
+    /// The columns of `table` (`database.table`) as the server describes them, read once; if
+    /// `t` is one of the writer's tables, its row's columns must exist there with fitting types.
+    fn describe(&mut self, t: usize, table: &str) -> Result<&[(String, String)], Failure> {
+        if !self.described.contains_key(table) {
+            let (database, name) = table.split_once('.').unwrap_or(("", table));
+            let cols: Vec<(String, String)> = self.answered(
+                self.client
+                    .query("SELECT name, type FROM system.columns WHERE database = ? AND table = ?")
+                    .bind(database)
+                    .bind(name)
+                    .fetch_all(),
+            )?;
+            if cols.is_empty() {
+                return Err(Failure::Unready(format!(
+                    "{table} does not exist (run `seqch-tail schema apply`)"
+                )));
             }
-        })?;
-        self.validated[t] = true;
-        Ok(())
+            if let Some(schema) = self.shared.tables.get(t).and_then(|i| i.schema.get()) {
+                rowbinary::check(schema, &cols).map_err(|e| {
+                    // A missing column is an old schema (retried until `schema apply`); a column
+                    // of another type will never take these rows.
+                    let msg = format!("{table}: {e}");
+                    if e.contains("has no column") {
+                        Failure::Unready(msg)
+                    } else {
+                        Failure::Permanent(msg)
+                    }
+                })?;
+            }
+            self.described.insert(table.to_owned(), cols);
+        }
+        Ok(&self.described[table])
     }
 }
 
