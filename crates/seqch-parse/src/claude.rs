@@ -376,20 +376,20 @@ impl Global {
         turn_index: u32,
     ) -> TurnValues {
         let u = a.usage.unwrap_or_default();
-        let cost = shared.prices.claude_cost(
-            a.model,
-            &ClaudeUsage {
+        let model = shared.strings.intern(a.model);
+        let price = shared.price(model);
+        let cost = price.map(|p| {
+            p.claude_cost(&ClaudeUsage {
                 input: u.input,
                 output: u.output,
                 cache_read: u.cache_read,
                 cache_write_5m: u.cache_write - u.cache_write_1h,
                 cache_write_1h: u.cache_write_1h,
                 fast: u.fast,
-            },
-        );
-        let context_window = shared
-            .prices
-            .context_window(a.model)
+            })
+        });
+        let context_window = price
+            .and_then(|p| p.context_window)
             .unwrap_or(DEFAULT_CLAUDE_CONTEXT);
         let input = u
             .input
@@ -399,7 +399,7 @@ impl Global {
             ts_ms: ts,
             session,
             turn_index,
-            model: shared.strings.intern(a.model),
+            model,
             input,
             output: u.output,
             cached: u.cache_read,

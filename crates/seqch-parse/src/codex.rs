@@ -948,22 +948,19 @@ impl Global {
         let turn_index = agg.next_turn_index;
         agg.next_turn_index += 1;
         let cached = u.cached.min(u.input);
-        let name = shared.strings.get(model);
         let usage = OpenAiUsage {
             input: u.input,
             cached,
             output: u.output,
         };
+        let auto_review = shared.strings.get(model) == crate::pricing::AUTO_REVIEW;
         // The auto-review pseudo-model is priced as the model it ran on, unless a price file
         // names it.
-        let cost = shared.prices.openai_cost(name, &usage).or_else(|| {
-            (name == crate::pricing::AUTO_REVIEW)
-                .then(|| {
-                    let ran_on = crate::pricing::auto_review_model(ts);
-                    shared.prices.openai_cost(ran_on, &usage)
-                })
-                .flatten()
-        });
+        let price = match shared.price(model) {
+            None if auto_review => shared.prices.get(crate::pricing::auto_review_model(ts)),
+            price => price,
+        };
+        let cost = price.map(|p| p.openai_cost(&usage));
         let context_window = window.min(u64::from(u32::MAX)) as u32;
         TurnValues {
             ts_ms: ts,

@@ -12,7 +12,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 use seqch_rows::{RateLimit, Review, ReviewFinding, Session, ToolCall, Turn};
 
 use crate::json::{BadField, IndexedPiece, JsonScratch, LineIndex};
-use crate::pricing::Prices;
+use crate::pricing::{ModelPrice, Prices};
 use crate::skipped::{SkipReason, Skipped};
 use crate::{claude, codex};
 
@@ -245,6 +245,8 @@ pub(crate) struct Shared {
     sessions: Vec<SessionAgg>,
     session_index: HashMap<(Agent, Sym), u32>,
     pub(crate) prices: Prices,
+    /// Per interned model name, its price once looked up (a lookup tries several spellings).
+    model_prices: Vec<Option<Option<ModelPrice>>>,
     pub(crate) unpriced: BTreeMap<String, u64>,
     pub(crate) reviews: crate::review::Reviews,
 }
@@ -254,6 +256,18 @@ fn sat32(n: u64) -> u32 {
 }
 
 impl Shared {
+    /// The price of an interned model name.
+    pub(crate) fn price(&mut self, model: Sym) -> Option<&ModelPrice> {
+        let i = model.0 as usize;
+        if self.model_prices.len() <= i {
+            self.model_prices.resize(i + 1, None);
+        }
+        let (prices, strings) = (&self.prices, &self.strings);
+        self.model_prices[i]
+            .get_or_insert_with(|| prices.get(strings.get(model)).cloned())
+            .as_ref()
+    }
+
     pub(crate) fn session(&mut self, agent: Agent, id: &str) -> u32 {
         let sym = self.strings.intern(id);
         if let Some(&i) = self.session_index.get(&(agent, sym)) {
@@ -573,6 +587,7 @@ impl Parser {
                 sessions: Vec::new(),
                 session_index: HashMap::new(),
                 prices,
+                model_prices: Vec::new(),
                 unpriced: BTreeMap::new(),
                 reviews: Default::default(),
             },

@@ -43,6 +43,44 @@ pub struct ModelPrice {
     pub cache_write_1h_above: Option<f64>,
 }
 
+impl ModelPrice {
+    /// The cost of a Claude call.
+    pub fn claude_cost(&self, u: &ClaudeUsage) -> f64 {
+        let tier = |n: u64, base: f64, above: Option<f64>| match (self.tier_threshold, above) {
+            (Some(t), Some(above)) if n > t => t as f64 * base + (n - t) as f64 * above,
+            _ => n as f64 * base,
+        };
+        let write_5m = self.cache_write_5m.unwrap_or(self.input * 1.25);
+        let write_1h = self.cache_write_1h.unwrap_or(self.input * 2.0);
+        let read = self.cache_read.unwrap_or(self.input * 0.1);
+        let cost = tier(u.input, self.input, self.input_above)
+            + tier(u.output, self.output, self.output_above)
+            + tier(u.cache_write_5m, write_5m, self.cache_write_5m_above)
+            + tier(u.cache_write_1h, write_1h, self.cache_write_1h_above)
+            + tier(u.cache_read, read, self.cache_read_above);
+        let fast = if u.fast {
+            self.fast.unwrap_or(1.0)
+        } else {
+            1.0
+        };
+        cost * PER_TOKEN * fast
+    }
+
+    /// The cost of an OpenAI call.
+    pub fn openai_cost(&self, u: &OpenAiUsage) -> f64 {
+        let long = self.tier_threshold.is_some_and(|t| u.input > t);
+        let pick = |base: f64, above: Option<f64>| if long { above.unwrap_or(base) } else { base };
+        let input = pick(self.input, self.input_above);
+        let cached = pick(self.cache_read.unwrap_or(self.input), self.cache_read_above);
+        let output = pick(self.output, self.output_above);
+        let cached_tokens = u.cached.min(u.input);
+        let cost = (u.input - cached_tokens) as f64 * input
+            + cached_tokens as f64 * cached
+            + u.output as f64 * output;
+        cost * PER_TOKEN
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PriceFile {
@@ -137,45 +175,6 @@ impl Prices {
             .or_else(|| exact(plain))
             .or_else(|| exact(undated))
             .or_else(|| exact(&dotted_version(undated)?))
-    }
-
-    /// The cost of a Claude call, and whether the model had a price.
-    pub fn claude_cost(&self, model: &str, u: &ClaudeUsage) -> Option<f64> {
-        let p = self.get(model)?;
-        let tier = |n: u64, base: f64, above: Option<f64>| match (p.tier_threshold, above) {
-            (Some(t), Some(above)) if n > t => t as f64 * base + (n - t) as f64 * above,
-            _ => n as f64 * base,
-        };
-        let write_5m = p.cache_write_5m.unwrap_or(p.input * 1.25);
-        let write_1h = p.cache_write_1h.unwrap_or(p.input * 2.0);
-        let read = p.cache_read.unwrap_or(p.input * 0.1);
-        let cost = tier(u.input, p.input, p.input_above)
-            + tier(u.output, p.output, p.output_above)
-            + tier(u.cache_write_5m, write_5m, p.cache_write_5m_above)
-            + tier(u.cache_write_1h, write_1h, p.cache_write_1h_above)
-            + tier(u.cache_read, read, p.cache_read_above);
-        let fast = if u.fast { p.fast.unwrap_or(1.0) } else { 1.0 };
-        Some(cost * PER_TOKEN * fast)
-    }
-
-    /// The cost of an OpenAI call, and whether the model had a price.
-    pub fn openai_cost(&self, model: &str, u: &OpenAiUsage) -> Option<f64> {
-        let p = self.get(model)?;
-        let long = p.tier_threshold.is_some_and(|t| u.input > t);
-        let pick = |base: f64, above: Option<f64>| if long { above.unwrap_or(base) } else { base };
-        let input = pick(p.input, p.input_above);
-        let cached = pick(p.cache_read.unwrap_or(p.input), p.cache_read_above);
-        let output = pick(p.output, p.output_above);
-        let cached_tokens = u.cached.min(u.input);
-        let cost = (u.input - cached_tokens) as f64 * input
-            + cached_tokens as f64 * cached
-            + u.output as f64 * output;
-        Some(cost * PER_TOKEN)
-    }
-
-    /// The model's context window, if the table knows it.
-    pub fn context_window(&self, model: &str) -> Option<u32> {
-        self.get(model).and_then(|p| p.context_window)
     }
 }
 
@@ -285,7 +284,7 @@ mod tests {
             + 1_000.0 * 6.0)
             * 1e-6;
         assert!(close(
-            p.claude_cost("claude-sonnet-4-5-20250929", &u).unwrap(),
+            p.get("claude-sonnet-4-5-20250929").unwrap().claude_cost(&u),
             want
         ));
         let fast = ClaudeUsage {
@@ -294,7 +293,7 @@ mod tests {
             ..Default::default()
         };
         assert!(close(
-            p.claude_cost("claude-opus-4-6", &fast).unwrap(),
+            p.get("claude-opus-4-6").unwrap().claude_cost(&fast),
             5.0 * 6.0
         ));
     }
@@ -308,7 +307,7 @@ mod tests {
             output: 125,
         };
         assert!(close(
-            p.openai_cost("gpt-5.2-codex", &u).unwrap(),
+            p.get("gpt-5.2-codex").unwrap().openai_cost(&u),
             (750.0 * 1.75 + 250.0 * 0.175 + 125.0 * 14.0) * 1e-6
         ));
         let long = OpenAiUsage {
@@ -317,7 +316,7 @@ mod tests {
             output: 1_000,
         };
         assert!(close(
-            p.openai_cost("gpt-5.5", &long).unwrap(),
+            p.get("gpt-5.5").unwrap().openai_cost(&long),
             (300_000.0 * 10.0 + 1_000.0 * 45.0) * 1e-6
         ));
     }
