@@ -488,7 +488,7 @@ impl<'t, 'i> Value<'t, 'i> {
         Some(size)
     }
 
-    /// The start of a string, decoded into `out` a few kilobytes at a time until `enough` says
+    /// The start of a string, decoded into `out` a growing chunk at a time until `enough` says
     /// it holds what the caller needs, or whole; `None` for another type. A tool output is read
     /// for its first lines: decoding all of its hundreds of kilobytes would cost more than the
     /// rest of its line. The string itself stays as written (a later [`Value::as_str`] decodes
@@ -501,7 +501,10 @@ impl<'t, 'i> Value<'t, 'i> {
     where
         'i: 'o,
     {
-        const CHUNK: usize = 4 << 10;
+        // Status lines fit in the first few hundred bytes; a head without them grows to 4 KiB
+        // chunks.
+        const FIRST_CHUNK: usize = 256;
+        const MAX_CHUNK: usize = 4 << 10;
         if self.kind() != Kind::EscapedStr {
             return self.as_str();
         }
@@ -510,9 +513,10 @@ impl<'t, 'i> Value<'t, 'i> {
         // characters.
         let run = |r: usize, j: usize| unsafe { std::str::from_utf8_unchecked(&raw[r..j]) };
         out.clear();
-        let mut r = 0;
+        let (mut r, mut chunk) = (0, FIRST_CHUNK);
         while r < raw.len() {
-            let chunk_end = (r + CHUNK).min(raw.len());
+            let chunk_end = (r + chunk).min(raw.len());
+            chunk = (chunk * 2).min(MAX_CHUNK);
             while r < chunk_end {
                 let Some(j) = next_backslash(raw, r) else {
                     out.push_str(run(r, raw.len()));
