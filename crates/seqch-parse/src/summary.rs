@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::parser::Sink;
 use crate::skipped::Skipped;
-use crate::time::{day_in, format_ts_ms};
+use crate::time::{day_span, format_ts_ms};
 
 /// Token and cost totals.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -97,13 +97,27 @@ pub struct SessionRow {
     pub failed_tool_calls: u32,
 }
 
+/// The day of `ms` in `tz`, from `last` (the last row's day) when it is the same.
+fn day_of<'d>(last: &'d mut (std::ops::Range<u64>, String), tz: &TimeZone, ms: u64) -> &'d str {
+    if !last.0.contains(&ms) {
+        *last = day_span(ms, tz);
+    }
+    &last.1
+}
+
 /// Aggregates rows into the summary. Days are calendar days in `tz`.
 pub struct Summary {
     tz: TimeZone,
-    since: Option<jiff::civil::Date>,
+    /// The first day kept, as `day_span` writes it.
+    since: Option<String>,
     usage: BTreeMap<(String, String, String), Totals>,
     tools: BTreeMap<(String, String), (u64, u64)>,
     sessions: HashMap<(String, String), SessionRow>,
+    /// The last row's day and its span: rows come in time order, mostly of the same day.
+    day: (std::ops::Range<u64>, String),
+    /// Keys to look rows up with, refilled per row instead of allocated.
+    usage_key: (String, String, String),
+    tool_key: (String, String),
 }
 
 impl Summary {
@@ -114,18 +128,45 @@ impl Summary {
             usage: BTreeMap::new(),
             tools: BTreeMap::new(),
             sessions: HashMap::new(),
+            day: (0..0, String::new()),
+            usage_key: Default::default(),
+            tool_key: Default::default(),
         }
     }
 
     /// Keeps only activity on or after `day` (in the summary's time zone).
     pub fn since(mut self, day: jiff::civil::Date) -> Self {
-        self.since = Some(day);
+        self.since = Some(day.to_string());
         self
     }
 
-    fn before_since(&self, ms: u64) -> bool {
+    fn before_since(&mut self, ms: u64) -> bool {
         self.since
-            .is_some_and(|since| day_in(ms, &self.tz) < since.to_string())
+            .as_deref()
+            .is_some_and(|since| day_of(&mut self.day, &self.tz, ms) < since)
+    }
+
+    /// Adds `turn` (`sign` 1) or takes it back (-1) from its day and model.
+    fn add_usage(&mut self, turn: &Turn<'_>, sign: i64) {
+        let key = &mut self.usage_key;
+        for (k, v) in [
+            (&mut key.0, day_of(&mut self.day, &self.tz, turn.ts_ms)),
+            (&mut key.1, turn.agent),
+            (&mut key.2, turn.model),
+        ] {
+            k.clear();
+            k.push_str(v);
+        }
+        match self.usage.get_mut(key) {
+            Some(t) => t.apply(turn, sign),
+            // A row taken back was added before.
+            None if sign > 0 => {
+                let mut t = Totals::default();
+                t.apply(turn, sign);
+                self.usage.insert(key.clone(), t);
+            }
+            None => {}
+        }
     }
 
     /// Usage rows sorted by (day, agent, model).
@@ -204,31 +245,24 @@ impl Sink for Summary {
             return;
         }
         if let Some(old) = replaces {
-            let key = (
-                day_in(old.ts_ms, &self.tz),
-                old.agent.to_owned(),
-                old.model.to_owned(),
-            );
-            if let Some(t) = self.usage.get_mut(&key) {
-                t.apply(old, -1);
-            }
+            self.add_usage(old, -1);
         }
-        let key = (
-            day_in(turn.ts_ms, &self.tz),
-            turn.agent.to_owned(),
-            turn.model.to_owned(),
-        );
-        self.usage.entry(key).or_default().apply(turn, 1);
+        self.add_usage(turn, 1);
     }
 
     fn tool_call(&mut self, call: &ToolCall<'_>) {
         if self.before_since(call.ts_ms) {
             return;
         }
-        let e = self
-            .tools
-            .entry((call.agent.to_owned(), call.tool_name.to_owned()))
-            .or_default();
+        let key = &mut self.tool_key;
+        key.0.clear();
+        key.0.push_str(call.agent);
+        key.1.clear();
+        key.1.push_str(call.tool_name);
+        let e = match self.tools.get_mut(key) {
+            Some(e) => e,
+            None => self.tools.entry(key.clone()).or_default(),
+        };
         e.0 += 1;
         e.1 += u64::from(call.ok == 0);
     }

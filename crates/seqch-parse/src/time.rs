@@ -80,12 +80,24 @@ pub fn format_ts_ms(ms: u64) -> String {
     }
 }
 
-/// The calendar day (`2026-03-18`) of `ms` in `tz`.
-pub fn day_in(ms: u64, tz: &TimeZone) -> String {
-    match Timestamp::from_millisecond(ms as i64) {
-        Ok(ts) => ts.to_zoned(tz.clone()).date().to_string(),
-        Err(_) => String::new(),
-    }
+/// The calendar day (`2026-03-18`) of `ms` in `tz`, and the milliseconds that day spans in
+/// `tz` (`start..end`), so that the next rows of the same day need no time zone conversion.
+pub fn day_span(ms: u64, tz: &TimeZone) -> (std::ops::Range<u64>, String) {
+    let Ok(ts) = Timestamp::from_millisecond(ms as i64) else {
+        return (ms..ms + 1, String::new());
+    };
+    let zoned = ts.to_zoned(tz.clone());
+    let millis = |z: Result<jiff::Zoned, jiff::Error>| {
+        z.map(|z| z.timestamp().as_millisecond().max(0) as u64)
+    };
+    let span = match (
+        millis(zoned.start_of_day()),
+        millis(zoned.tomorrow().and_then(|t| t.start_of_day())),
+    ) {
+        (Ok(start), Ok(end)) => start..end,
+        _ => ms..ms + 1,
+    };
+    (span, zoned.date().to_string())
 }
 
 #[cfg(test)]
@@ -119,10 +131,24 @@ mod tests {
     #[test]
     fn days_follow_the_time_zone() {
         let ms = parse_ts_ms("2026-03-18T23:30:00Z").unwrap();
-        assert_eq!(day_in(ms, &TimeZone::UTC), "2026-03-18");
+        let utc_start = parse_ts_ms("2026-03-18T00:00:00Z").unwrap();
         assert_eq!(
-            day_in(ms, &TimeZone::get("Asia/Tokyo").unwrap()),
-            "2026-03-19"
+            day_span(ms, &TimeZone::UTC),
+            (utc_start..utc_start + 86_400_000, "2026-03-18".to_owned())
         );
+        let tokyo_start = parse_ts_ms("2026-03-18T15:00:00Z").unwrap();
+        assert_eq!(
+            day_span(ms, &TimeZone::get("Asia/Tokyo").unwrap()),
+            (
+                tokyo_start..tokyo_start + 86_400_000,
+                "2026-03-19".to_owned()
+            )
+        );
+        // The day the clocks go forward has 23 hours.
+        let ms = parse_ts_ms("2026-03-29T12:00:00Z").unwrap();
+        let (span, date) = day_span(ms, &TimeZone::get("Europe/Berlin").unwrap());
+        assert_eq!(date, "2026-03-29");
+        assert_eq!(span.start, parse_ts_ms("2026-03-28T23:00:00Z").unwrap());
+        assert_eq!(span.end - span.start, 23 * 3_600_000);
     }
 }
