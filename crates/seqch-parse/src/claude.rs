@@ -93,7 +93,8 @@ struct PendingTool {
 /// State shared by all Claude files of a scan.
 #[derive(Default)]
 pub(crate) struct Global {
-    turns: HashMap<u128, TurnRec>,
+    /// Boxed: growing the table then moves a pointer per call, not the whole record.
+    turns: HashMap<u128, Box<TurnRec>>,
     /// Calls not emitted yet, with the file and offset of their first line.
     pending_turns: HashMap<u128, (FileId, u64)>,
     /// `message.id` → the call first seen with it, for the sidechain-replay rule.
@@ -550,7 +551,7 @@ impl Global {
             let values = Self::values(shared, a, ts, session, turn_index);
             self.turns.insert(
                 key,
-                TurnRec {
+                Box::new(TurnRec {
                     values,
                     best_output: output,
                     stopped: !a.stop_reason.is_empty(),
@@ -558,7 +559,7 @@ impl Global {
                     turn_id: key_str.into(),
                     emitted: None,
                     pending: true,
-                },
+                }),
             );
             self.pending_turns.insert(key, (file, offset));
             f.pending = Some(key);
