@@ -246,7 +246,7 @@ pub(crate) struct Shared {
     session_index: HashMap<(Agent, Sym), u32>,
     pub(crate) prices: Prices,
     /// Per interned model name, its price once looked up (a lookup tries several spellings).
-    model_prices: Vec<Option<Option<ModelPrice>>>,
+    model_prices: HashMap<Sym, Option<ModelPrice>>,
     pub(crate) unpriced: BTreeMap<String, u64>,
     pub(crate) reviews: crate::review::Reviews,
 }
@@ -258,13 +258,10 @@ fn sat32(n: u64) -> u32 {
 impl Shared {
     /// The price of an interned model name.
     pub(crate) fn price(&mut self, model: Sym) -> Option<&ModelPrice> {
-        let i = model.0 as usize;
-        if self.model_prices.len() <= i {
-            self.model_prices.resize(i + 1, None);
-        }
         let (prices, strings) = (&self.prices, &self.strings);
-        self.model_prices[i]
-            .get_or_insert_with(|| prices.get(strings.get(model)).cloned())
+        self.model_prices
+            .entry(model)
+            .or_insert_with(|| prices.get(strings.get(model)).cloned())
             .as_ref()
     }
 
@@ -587,7 +584,7 @@ impl Parser {
                 sessions: Vec::new(),
                 session_index: HashMap::new(),
                 prices,
-                model_prices: Vec::new(),
+                model_prices: HashMap::new(),
                 unpriced: BTreeMap::new(),
                 reviews: Default::default(),
             },

@@ -759,8 +759,10 @@ struct Flusher<'a> {
     pending: Vec<Pending>,
     client: clickhouse::Client,
     runtime: tokio::runtime::Runtime,
-    /// Per table (`database.table`), the server's (name, type) columns, read once they fit.
+    /// Per table (`database.table`), the server's (name, type) columns, read once …
     described: HashMap<String, Vec<(String, String)>>,
+    /// … and per known table, whether its row's columns were checked against them.
+    checked: Vec<bool>,
     backoff: Duration,
     next_retry: Instant,
     /// When the last batch was sent (or spooled).
@@ -792,6 +794,7 @@ impl<'a> Flusher<'a> {
             client,
             runtime,
             described: HashMap::new(),
+            checked: vec![false; TABLES.len()],
             backoff: Duration::from_millis(100),
             next_retry: Instant::now(),
             last_sealed: None,
@@ -1143,9 +1146,18 @@ impl<'a> Flusher<'a> {
     }
 
     fn insert(&mut self, t: usize, batch: &Batch) -> Result<(), Failure> {
-        let described = self.describe(t, &batch.table)?;
-        let sql = rowbinary::insert_statement(&batch.table, &batch.columns, described)
-            .map_err(|e| Failure::Unready(format!("{}: {e}", batch.table)))?;
+        let sql = self.describe(t, &batch.table).and_then(|described| {
+            rowbinary::insert_statement(&batch.table, &batch.columns, described)
+                .map_err(|e| Failure::Unready(format!("{}: {e}", batch.table)))
+        });
+        let sql = match sql {
+            Ok(sql) => sql,
+            Err(e) => {
+                // Described again next time: `schema apply` may have fixed it meanwhile.
+                self.described.remove(&batch.table);
+                return Err(e);
+            }
+        };
         let mut insert = self
             .client
             .insert_formatted_with(sql)
@@ -1233,7 +1245,8 @@ impl<'a> Flusher<'a> {
     }
 
     /// The columns of `table` (`database.table`) as the server describes them, read once; if
-    /// `t` is one of the writer's tables, its row's columns must exist there with fitting types.
+    /// `t` is one of the writer's tables, its row's columns must exist there with fitting types
+    /// (checked once its row's schema is known: a spooled batch may come first).
     fn describe(&mut self, t: usize, table: &str) -> Result<&[(String, String)], Failure> {
         if !self.described.contains_key(table) {
             let (database, name) = table.split_once('.').unwrap_or(("", table));
@@ -1249,19 +1262,21 @@ impl<'a> Flusher<'a> {
                     "{table} does not exist (run `seqch-tail schema apply`)"
                 )));
             }
-            if let Some(schema) = self.shared.tables.get(t).and_then(|i| i.schema.get()) {
-                rowbinary::check(schema, &cols).map_err(|e| {
-                    // A missing column is an old schema (retried until `schema apply`); a column
-                    // of another type will never take these rows.
-                    let msg = format!("{table}: {e}");
-                    if e.contains("has no column") {
-                        Failure::Unready(msg)
-                    } else {
-                        Failure::Permanent(msg)
-                    }
-                })?;
-            }
             self.described.insert(table.to_owned(), cols);
+        }
+        let schema = self.shared.tables.get(t).and_then(|i| i.schema.get());
+        if let (Some(schema), Some(false)) = (schema, self.checked.get(t)) {
+            rowbinary::check(schema, &self.described[table]).map_err(|e| {
+                // A missing column is an old schema (retried until `schema apply`); a column
+                // of another type will never take these rows.
+                let msg = format!("{table}: {e}");
+                if e.contains("has no column") {
+                    Failure::Unready(msg)
+                } else {
+                    Failure::Permanent(msg)
+                }
+            })?;
+            self.checked[t] = true;
         }
         Ok(&self.described[table])
     }
