@@ -830,6 +830,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         (0, _) => None,
         (bytes, files) => Some(crate::progress::Backfill::start(bytes, files)),
     };
+    writer.set_bulk(backfill.is_some());
 
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -926,6 +927,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         };
         if let Some(b) = backfill.take() {
             b.finish(writer.stats().pushed);
+            writer.set_bulk(false);
         }
         dirty_paths.clear();
         if full {

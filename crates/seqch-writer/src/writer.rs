@@ -35,6 +35,9 @@ use crate::spool::{Batch, Spool};
 const POLL: Duration = Duration::from_millis(1);
 /// … and how many empty looks in a row before it parks until a producer wakes it.
 const PARK_AFTER_EMPTY_POLLS: u32 = 50;
+/// The longest a batch waits in bulk ([`Writer::set_bulk`]): rows of a long backfill still
+/// show up every few seconds.
+const BULK_AGE: Duration = Duration::from_secs(2);
 /// How often a sending writer looks for batches its server's other writers left when they
 /// ended (at open it always does).
 const ADOPT_EVERY: Duration = Duration::from_secs(30);
@@ -207,6 +210,8 @@ struct Shared {
     rings: Mutex<Vec<Arc<Ring>>>,
     /// The flusher waits on the queue alone and wants a producer to wake it.
     parked: AtomicBool,
+    /// A backfill is under way: see [`Writer::set_bulk`].
+    bulk: AtomicBool,
     last_error: Mutex<Option<LastError>>,
 }
 
@@ -352,6 +357,7 @@ impl Writer {
             closed: AtomicBool::new(false),
             rings: Mutex::new(Vec::new()),
             parked: AtomicBool::new(false),
+            bulk: AtomicBool::new(false),
             last_error: Mutex::new(None),
         });
         shared.counters.spool_bytes.store(spool.bytes(), Relaxed);
@@ -525,6 +531,15 @@ impl Writer {
         c.queued.fetch_sub(1, Relaxed);
         c.refused.fetch_add(1, Relaxed);
         Err(refused)
+    }
+
+    /// While on (a backfill, say), batches grow to `batch_bytes`, or for at most two seconds,
+    /// instead of going at `batch_rows` or `flush_interval`. A backfill then
+    /// costs a few large INSERTs, and the server no merges of the many parts small ones make
+    /// (those merges were half of its CPU). [`Writer::flush_wait`] still sends everything.
+    pub fn set_bulk(&self, on: bool) {
+        self.shared.bulk.store(on, Relaxed);
+        self.wake();
     }
 
     /// Waits until every row pushed before this call is in ClickHouse, in the spool or in its
@@ -815,19 +830,25 @@ impl<'a> Flusher<'a> {
                 last_row = now;
             }
             // A batch is full at batch_rows, unless rows are still coming while batches are
-            // being sent (a backfill): then it grows up to batch_bytes or flush_interval, so a
+            // being sent (a burst): then it grows up to batch_bytes or flush_interval, so a
             // burst costs few INSERTs (each one is a part on the server) instead of many small
             // ones. The first batch of a burst goes at batch_rows, so the server starts at once;
-            // the next ones grow while it works.
+            // the next ones grow while it works. In bulk, every batch grows, for longer.
+            let bulk = self.shared.bulk.load(Relaxed);
+            let age = if bulk {
+                interval.max(BULK_AGE)
+            } else {
+                interval
+            };
             let sending = self.last_sealed.is_some_and(|t| now < t + interval);
-            let batch_rows = if sending && now < last_row + POLL {
+            let batch_rows = if bulk || (sending && now < last_row + POLL) {
                 u64::MAX
             } else {
                 self.shared.config.batch_rows as u64
             };
             for t in 0..TABLES.len() {
                 let p = &self.pending[t];
-                if p.rows >= batch_rows || p.since.is_some_and(|s| now >= s + interval) {
+                if p.rows >= batch_rows || p.since.is_some_and(|s| now >= s + age) {
                     self.seal(t);
                 }
             }
@@ -847,7 +868,7 @@ impl<'a> Flusher<'a> {
             let mut wake = now + interval;
             for p in &self.pending {
                 if let Some(since) = p.since {
-                    wake = wake.min(since + interval);
+                    wake = wake.min(since + age);
                 }
             }
             if self.spool.bytes() > 0 {

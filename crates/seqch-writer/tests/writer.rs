@@ -1,7 +1,7 @@
 //! The writer against real servers: exact rows from several threads, a server stopped and
 //! restarted mid-stream, a process restarted with rows spooled, replays that change nothing,
 //! batches the server refuses for good, a table whose schema is behind (also after a restart),
-//! and file mode.
+//! bulk batches, and file mode.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -343,6 +343,40 @@ async fn a_table_behind_the_schema_holds_back_only_its_own_rows() {
     }
     assert_eq!(count("turns").await, 10);
     assert_eq!(w.stats().replayed, 10);
+}
+
+/// In bulk (a backfill), rows wait for a full batch instead of going every `batch_rows` or
+/// `flush_interval`: one INSERT, one part for the server; out of bulk, batches go as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_rows_go_in_few_large_batches() {
+    let Some(url) = seqch_testkit::clickhouse_url() else {
+        return;
+    };
+    let dbs = fresh_schema(&url).await;
+    let dir = tmp("bulk");
+    let w = Writer::new(config(&url, &dbs, &dir)).unwrap();
+    w.set_bulk(true);
+    let ids: Vec<String> = (0..10_000u64).map(|i| format!("k{i}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        w.push(&turn(i as u64, id)).unwrap();
+    }
+    // Well past flush_interval (50 ms), short of the bulk age.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(w.stats().insert_batches, 0, "{:?}", w.stats());
+    assert!(w.flush_wait(Duration::from_secs(30)));
+    assert_eq!(w.stats().insert_batches, 1, "{:?}", w.stats());
+    assert_eq!(
+        count_and_sum(&url, &dbs).await,
+        (10_000, expected_sum(10_000), 10_000)
+    );
+
+    w.set_bulk(false);
+    w.push(&turn(10_000, "after")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while w.stats().insert_batches < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(w.stats().insert_batches, 2, "{:?}", w.stats());
 }
 
 /// After a restart, a spooled batch of a table behind the schema is replayed before any row of
