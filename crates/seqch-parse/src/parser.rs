@@ -468,8 +468,10 @@ pub struct Parser {
 /// while this thread reads the lines already indexed: reading (a copy from the page cache) and
 /// indexing (UTF-8, structure, string ends) are about half the work, and a backfill reads
 /// megabytes at a time.
-const INDEX_AHEAD_BYTES: u64 = 1 << 20;
-/// The size of those sub-pieces (rounded up to a line end), and how many are indexed ahead.
+const INDEX_AHEAD_BYTES: u64 = 128 << 10;
+/// The size of those sub-pieces (rounded up to a line end), and how many are indexed ahead. The
+/// first is smaller, so that this thread waits less before the first lines of a read.
+const FIRST_PIECE_BYTES: usize = 32 << 10;
 const SUB_PIECE_BYTES: usize = 256 << 10;
 const PIECES_AHEAD: usize = 2;
 
@@ -517,11 +519,12 @@ fn read_ahead<'b>(
     to_apply: &SyncSender<(u64, &'b mut [u8], IndexedPiece)>,
 ) -> (u64, Option<std::io::Error>) {
     let (mut rest, mut at, mut filled, mut read, mut ended) = (region, offset, 0, 0u64, false);
+    let mut piece_bytes = FIRST_PIECE_BYTES;
     loop {
         // A piece's worth of bytes, and on until a line ends in them or the input does.
         let mut searched = 0;
         let cut = loop {
-            if filled >= SUB_PIECE_BYTES || ended {
+            if filled >= piece_bytes || ended {
                 if let Some(nl) = memchr::memrchr(b'\n', &rest[searched..filled]) {
                     break Some(searched + nl + 1);
                 }
@@ -530,7 +533,7 @@ fn read_ahead<'b>(
                     break None;
                 }
             }
-            let want = (filled + SUB_PIECE_BYTES).min(rest.len());
+            let want = (filled + piece_bytes).min(rest.len());
             match fill(src, &mut rest[filled..want]) {
                 Ok(n) => {
                     filled += n;
@@ -548,6 +551,7 @@ fn read_ahead<'b>(
         let (piece, tail) = std::mem::take(&mut rest).split_at_mut(cut);
         rest = tail;
         filled -= cut;
+        piece_bytes = (piece_bytes * 2).min(SUB_PIECE_BYTES);
         let Ok(mut index) = free.recv() else {
             return (read, None);
         };
