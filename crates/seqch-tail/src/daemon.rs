@@ -1022,6 +1022,11 @@ pub fn run(args: &RunArgs) -> Result<()> {
             println!("skipped lines: {skipped:?}");
         }
     }
+    if args.once {
+        // The process ends next: freeing the parser's tables (every call seen) entry by entry
+        // would only delay it.
+        std::mem::forget(tailer);
+    }
     anyhow::ensure!(
         closed,
         "the writer did not finish within 30 s: rows may remain only in the spool"
