@@ -126,6 +126,21 @@ impl WriterConfig {
         client
     }
 
+    /// Whether the server is on this machine (`localhost` or a loopback address). Batches to it
+    /// are sent uncompressed: compressing costs both ends CPU and saves no network (the rule of
+    /// `clickhouse-client`, which compresses unless the host is local).
+    pub fn server_is_local(&self) -> bool {
+        match url::Url::parse(&self.url)
+            .ok()
+            .and_then(|u| u.host().map(|h| h.to_owned()))
+        {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+    }
+
     /// The defaults overridden by `SEQ_CH_MODE`, `SEQ_CH_URL` (or `SEQ_CH_HOST` with
     /// `SEQ_CH_HTTP_PORT`, default 8123), `SEQ_CH_USER`, `SEQ_CH_PASSWORD`,
     /// `SEQ_CH_DATABASE_PREFIX`, `SEQ_CH_SPOOL_DIR`, `SEQ_CH_FILE_DIR`. A configured server with
@@ -175,6 +190,35 @@ impl WriterConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_on_this_machine_is_told_by_its_host() {
+        let local = |url: &str| {
+            WriterConfig {
+                url: url.into(),
+                ..WriterConfig::default()
+            }
+            .server_is_local()
+        };
+        for url in [
+            "http://127.0.0.1:8123",
+            "http://localhost:8123/",
+            "http://LOCALHOST",
+            "http://user:secret@127.0.0.2:8123",
+            "http://[::1]:8123",
+        ] {
+            assert!(local(url), "{url}");
+        }
+        for url in [
+            "http://10.0.0.5:8123",
+            "https://ch.example.com:8443",
+            "http://localhost.example.com",
+            "http://[2001:db8::1]:8123",
+            "not a url",
+        ] {
+            assert!(!local(url), "{url}");
+        }
+    }
 
     #[test]
     fn modes_as_deployments_spell_them() {

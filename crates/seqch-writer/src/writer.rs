@@ -795,7 +795,11 @@ impl<'a> Flusher<'a> {
         spool: Spool,
     ) -> Self {
         let c = &shared.config;
-        let client = c.client().with_compression(clickhouse::Compression::Lz4);
+        let client = c.client().with_compression(if c.server_is_local() {
+            clickhouse::Compression::None
+        } else {
+            clickhouse::Compression::Lz4
+        });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
