@@ -13,46 +13,55 @@
 //! offset for `forget_after_ms` (default 5 minutes), so a rename round trip or a restore goes on
 //! where it was, and is forgotten after that (its rows stay).
 //!
-//! # Measured (2026-11-24, 2 cores, release build, local ClickHouse 26.9)
+//! # Measured (2026-11-25, 2 cores, release build, local ClickHouse 26.9)
 //! - Backfill, `U=… CORPUS=/tmp/corpus1g python3 benches/scripts/backfill.py` (a corpus from
 //!   `seqch-bench gen --mb 1024`: 499 files, 1,074 MB, 691 MB Claude + 336 MB Codex), best of
 //!   three, page cache warm, all in one run; `TAIL=<binary>` measures an earlier build in the
 //!   same conditions. This machine's speed drifts by 20 % or more from run to run, so the
-//!   ratios, measured together, are what to compare. Two rounds, alternating the build of the
-//!   day's start (`11d2c49`) and the final one:
+//!   ratios, measured together, are what to compare. Rounds alternating the build of the day's
+//!   start (`74a05ae`) and the day's last ones (the first round before loopback batches went
+//!   uncompressed):
 //!
 //!   | build | `cat` | `run --once` into ClickHouse | `summary --json` | ccusage 20.0.24 `daily --json --offline` | run / ccusage | summary / ccusage |
 //!   |---|---|---|---|---|---|---|
-//!   | `11d2c49` | 0.18 s | 1.65 s | 1.29 s | 1.71 s | 1.04× | 1.33× |
-//!   | final | 0.17 s | 1.33 s | 0.89 s | 1.91 s | 1.44× | 2.14× |
-//!   | `11d2c49` | 0.18 s | 1.76 s | 1.29 s | 1.89 s | 1.07× | 1.46× |
-//!   | final | 0.18 s | 1.27 s | 0.89 s | 1.72 s | 1.36× | 1.94× |
+//!   | `74a05ae` | 0.18 s | 1.27 s | 0.86 s | 1.67 s | 1.32× | 1.93× |
+//!   | `4613131` | 0.17 s | 0.90 s | 0.75 s | 1.60 s | 1.77× | 2.13× |
+//!   | `74a05ae` | 0.20 s | 1.50 s | 1.12 s | 2.11 s | 1.41× | 1.88× |
+//!   | final | 0.17 s | 1.15 s | 0.91 s | 1.92 s | 1.67× | 2.11× |
+//!   | `74a05ae` | 0.18 s | 1.33 s | 0.87 s | 1.90 s | 1.43× | 2.19× |
+//!   | final | 0.17 s | 1.25 s | 1.00 s | 2.13 s | 1.70× | 2.12× |
 //!
-//!   Goals not met: ≥ 2× faster than ccusage for `run --once` (1.4×; `summary`, which parses
-//!   the same and writes nothing, is at about 2×), and within 3× of `cat` (7–8×).
-//! - Why: on two cores the run is bound by total CPU. The client takes 1.45–1.7 s (2.0 s at the
-//!   day's start; two threads: one reads and indexes, one applies lines and builds rows, both
-//!   busy), and the local server 0.7 s on the same cores; a server holding a few hundred old
-//!   databases took 1.0–1.1 s. Removing the tables' deduplication window did not change the
-//!   server's share, nor did sending without LZ4.
-//! - What the day's parser changes did (instructions counted by callgrind for `summary` of a
-//!   60 MB part of the corpus: 818 M → 634 M): a Codex output is decoded only up to its
-//!   `Output:` line; string ends are found with AVX2 masks where the CPU has them, and escaped
-//!   characters classified by nibble lookups instead of a branch per escape (−15 % user CPU on
-//!   its own); the line indexer and the text measure are compiled for AVX2, POPCNT and BMI1
-//!   behind one dispatch per line; the reading moved to the indexing thread
-//!   ([`Parser::feed_from`]), into a buffer zeroed only when it grows; a Claude line's dozen
-//!   top-level fields are picked in one pass, and keys compared without memcmp calls.
-//!   Tried and dropped: counting decoded sizes while indexing (every string paid for it, and the
-//!   wider index nodes cost more than the second pass saved), and a first-byte check before key
-//!   comparisons.
+//!   Goals not met: ≥ 2× faster than ccusage for `run --once` (1.7–1.8×; `summary`, which
+//!   parses the same and writes nothing, is at 2.1×), and within 3× of `cat` (5–7×).
+//! - Where the time goes (`/usr/bin/time` for the client, the server process's CPU from
+//!   `/proc`, five alternating runs each): `74a05ae` 1.39–1.58 s wall, client 1.52–1.73 s,
+//!   server 0.66–0.75 s; final 0.96–1.09 s wall, client 1.30–1.50 s, server 0.20–0.22 s. On two
+//!   cores the applying thread (0.9 s of CPU) has one core, and the reading and indexing thread
+//!   (0.7 s, a third of it the kernel's copy from the page cache), the writer's flusher (0.1 s)
+//!   and the server share the other: both are full, so only less work on both makes it faster.
+//! - What the day changed, by the numbers: the server parsed RowBinary straight into
+//!   `LowCardinality` columns at a temporary column per value; inserts now read the batch
+//!   through `input()` as plain types (server CPU per insert of the turns −40 %); the catch-up
+//!   pass runs the writer in bulk ([`Writer::set_bulk`]: 7 INSERTs instead of about 20, and no
+//!   merges, which were half of the server's remaining CPU); inserts leave collapsing to merges
+//!   (`optimize_on_insert=0`); batches to a local server go uncompressed (client −0.1 s). In the
+//!   applying thread: tool-output heads are decoded from 256 bytes up instead of 4 KiB, prices
+//!   looked up once per model, the summary aggregated without allocating keys, the keyed-secret
+//!   regex skipped for texts without its words, Claude's call records boxed (page faults
+//!   20.7 k → 11.5 k), files from 128 KiB on indexed ahead on the second thread, and the
+//!   parser's tables not freed before a one-shot run exits. Instructions counted by callgrind
+//!   for `summary` of a 60 MB part of the corpus: 633 M → 584 M.
+//! - Tried and dropped: counting decoded sizes while indexing (the sixth day: every string paid
+//!   for it, and the wider index nodes cost more than the second pass saved), a first-byte check
+//!   before key comparisons, batches held ten times longer whenever rows kept coming (merges
+//!   came back whenever the parser paused for a millisecond; bulk is now said by the daemon).
 //! - Earlier days: with simd-json's tape, `run --once` took 2.07–2.10 s and `summary`
 //!   1.77–1.87 s beside ccusage's 1.70 s.
 //! - Freshness (`U=… python3 benches/scripts/freshness.py`): append → queryable over 100
-//!   appends, p50 0.523 s, p95 0.542 s, p99 0.546 s (goal: 1 s at p99; earlier days 0.546–0.549
+//!   appends, p50 0.526 s, p95 0.544 s, p99 0.550 s (goal: 1 s at p99; earlier days 0.546–0.550
 //!   s at p99); the grace period (300 ms) and the writer's flush interval (200 ms) are most of it.
-//! - Idle cost (`python3 benches/scripts/idle.py`): 10,000 tracked idle files, 1.4 % of one
-//!   core, 23.8 MB RSS (earlier days 1.4–1.9 %, 22.6–23.9 MB; file events mark what to read; all
+//! - Idle cost (`python3 benches/scripts/idle.py`): 10,000 tracked idle files, 1.6 % of one
+//!   core, 23.9 MB RSS (earlier days 1.4–1.9 %, 22.6–23.9 MB; file events mark what to read; all
 //!   files are checked every 3 s).
 //! - Memory: a file is read at most 8 MiB at a time (a longer line whole), so RSS does not
 //!   grow with a file's size.

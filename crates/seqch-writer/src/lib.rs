@@ -4,8 +4,10 @@
 //! its row to RowBinary in its own buffer and copies it into its own single-producer ring, which
 //! the flusher polls while rows flow (a full ring spills into a bounded crossbeam queue, keeping
 //! each thread's order; when that is full too, the row is refused and counted). One flusher
-//! thread batches per table by rows, bytes and time and sends each batch as RowBinary with LZ4
-//! through the official `clickhouse` crate, with `async_insert=0` and an
+//! thread batches per table by rows, bytes and time (in bulk, for a backfill, by bytes:
+//! [`Writer::set_bulk`]) and sends each batch as RowBinary (LZ4-compressed unless the server is
+//! on this machine) through the official `clickhouse` crate, read by the `input()` table
+//! function with `LowCardinality` columns as their plain types, with `async_insert=0` and an
 //! `insert_deduplication_token` derived from the batch's bytes, so a resend is deduplicated by
 //! the server. A batch the server does not take goes to a durable spool (one fsync'd file per
 //! batch, in a directory the writer holds alone, kept per server: see [`spool`]) and is

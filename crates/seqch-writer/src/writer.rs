@@ -1,5 +1,5 @@
 //! The writer: producers on any thread hand rows over without blocking; one flusher thread
-//! batches them per table and sends them as RowBinary (LZ4) with the official `clickhouse`
+//! batches them per table and sends them as RowBinary with the official `clickhouse`
 //! crate, spooling what the server does not take and replaying it in order.
 //!
 //! The hand-off: each producer thread encodes its row into its own buffers and copies it into

@@ -275,6 +275,24 @@ async fn a_batch_the_server_refuses_for_good_goes_to_dead_letters() {
         .unwrap();
 }
 
+/// Fresh tables whose `agent.turns` lacks a column the writer sends (`project_path`): a schema
+/// older than the writer.
+async fn turns_behind_the_schema(url: &str) -> (Databases, Client) {
+    let dbs = fresh_schema(url).await;
+    let c = Client::default().with_url(url);
+    c.query(&dbs.rewrite("ALTER TABLE agent.turns DROP COLUMN project_path"))
+        .execute()
+        .await
+        .unwrap();
+    (dbs, c)
+}
+
+/// What `schema apply` does for [`turns_behind_the_schema`].
+async fn catch_up_the_schema(c: &Client, dbs: &Databases) {
+    let add = "ALTER TABLE agent.turns ADD COLUMN project_path LowCardinality(String) DEFAULT ''";
+    c.query(&dbs.rewrite(add)).execute().await.unwrap();
+}
+
 /// A table the server lacks a column of (a schema older than the writer) holds back only its
 /// own rows: the other tables' rows go in meanwhile, and its rows follow once the column is
 /// there.
@@ -283,16 +301,7 @@ async fn a_table_behind_the_schema_holds_back_only_its_own_rows() {
     let Some(url) = seqch_testkit::clickhouse_url() else {
         return;
     };
-    let dbs = fresh_schema(&url).await;
-    let c = Client::default().with_url(&url);
-    let alter = |change: &str| {
-        dbs.rewrite(&format!("ALTER TABLE agent.turns {change}"))
-            .into_owned()
-    };
-    c.query(&alter("DROP COLUMN project_path"))
-        .execute()
-        .await
-        .unwrap();
+    let (dbs, c) = turns_behind_the_schema(&url).await;
     let dir = tmp("behind");
     let w = Writer::new(config(&url, &dbs, &dir)).unwrap();
     let ids: Vec<String> = (0..10u64).map(|i| format!("b{i}")).collect();
@@ -331,12 +340,7 @@ async fn a_table_behind_the_schema_holds_back_only_its_own_rows() {
     let stats = w.stats();
     assert!(stats.errors >= 3 && stats.retried >= 3, "{stats:?}");
 
-    c.query(&alter(
-        "ADD COLUMN project_path LowCardinality(String) DEFAULT ''",
-    ))
-    .execute()
-    .await
-    .unwrap();
+    catch_up_the_schema(&c, &dbs).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     while count("turns").await < 10 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -387,16 +391,7 @@ async fn a_spooled_batch_behind_the_schema_goes_in_after_a_restart() {
     let Some(url) = seqch_testkit::clickhouse_url() else {
         return;
     };
-    let dbs = fresh_schema(&url).await;
-    let c = Client::default().with_url(&url);
-    let alter = |change: &str| {
-        dbs.rewrite(&format!("ALTER TABLE agent.turns {change}"))
-            .into_owned()
-    };
-    c.query(&alter("DROP COLUMN project_path"))
-        .execute()
-        .await
-        .unwrap();
+    let (dbs, c) = turns_behind_the_schema(&url).await;
     let dir = tmp("behind-restart");
     let ids: Vec<String> = (0..10u64).map(|i| format!("r{i}")).collect();
     {
@@ -411,12 +406,7 @@ async fn a_spooled_batch_behind_the_schema_goes_in_after_a_restart() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let stats = w.stats();
     assert!(stats.retried >= 2 && stats.replayed == 0, "{stats:?}");
-    c.query(&alter(
-        "ADD COLUMN project_path LowCardinality(String) DEFAULT ''",
-    ))
-    .execute()
-    .await
-    .unwrap();
+    catch_up_the_schema(&c, &dbs).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     while count_and_sum(&url, &dbs).await.0 < 10 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
