@@ -43,20 +43,26 @@
 //! The bench gives each ring room for the whole burst (as it gives the baseline's `Vec`); with
 //! the default 1 MiB ring a burst beyond it spills into the queue and costs what a push used to.
 
-//! # End to end through the C ABI (measured 2026-11-24, 2 cores, local ClickHouse 26.9)
+//! # End to end through the C ABI (measured 2026-11-24 and 25, 2 cores, local ClickHouse 26.9)
 //!
 //! `cargo bench -p seqch-bench --bench e2e`: 1,000,000 calls pushed with `seq_ch_try_push_turn`
 //! (a full queue retried after 1 ms) until `seq_ch_flush_wait` returns, beside one bare
-//! `clickhouse` crate INSERT of the same rows (RowBinary + LZ4), each into fresh tables,
-//! alternating, best of three: **570,100 rows/s through the C ABI against 642,369 rows/s for
-//! the bare insert, 0.89×** (10–11 INSERTs against one). Other runs the same day: 0.84×,
-//! 0.86×, 0.87×, 0.88×, 0.90×, 0.96×, and, once stray servers from earlier bench runs no longer
-//! shared the machine, 0.93× (540,716 against 578,716 rows/s), 0.92× (555,454 against
-//! 602,377) and 0.95× (606,204 against 637,265); single rounds vary by ±10–20 % here. The goal (≥ 0.9×) holds in the runs on a quiet
-//! machine and is within noise of it. What is left is the server's: the rows reach it in 10
-//! INSERTs (10 parts to write and merge) instead of one stream, and the first batch is only
-//! sent once it is sealed. While a batch is being sent, the flusher already takes in the
-//! next one (before that, 0.55×: the producers waited on a full queue during every INSERT).
+//! `clickhouse` crate INSERT of the same rows (RowBinary straight into the table, LZ4, as the
+//! crate's users write it), each into fresh tables, alternating, best of three. Goal: at
+//! least 0.9× the bare insert.
+//!
+//! 2026-11-25, once inserts went through `input()` with plain types (the server parses
+//! RowBinary into a `LowCardinality` column at a temporary column per value) and uncompressed
+//! to a local server: **1,329,313 rows/s through the C ABI against 624,820 rows/s for the bare
+//! insert, 2.13×** (9–10 INSERTs against one).
+//!
+//! 2026-11-24: **570,100 rows/s through the C ABI against 642,369 rows/s for the bare insert,
+//! 0.89×** (10–11 INSERTs against one). Other runs that day: 0.84×, 0.86×, 0.87×, 0.88×,
+//! 0.90×, 0.96×, and, once stray servers from earlier bench runs no longer shared the machine,
+//! 0.93× (540,716 against 578,716 rows/s), 0.92× (555,454 against 602,377) and 0.95× (606,204
+//! against 637,265); single rounds vary by ±10–20 % here. While a batch is being sent, the
+//! flusher already takes in the next one (before that, 0.55×: the producers waited on a full
+//! queue during every INSERT).
 
 pub mod cluster;
 pub mod config;
