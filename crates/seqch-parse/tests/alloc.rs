@@ -82,7 +82,7 @@ fn claude_lines_of_known_calls_allocate_nothing() {
     let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64;
     let mut parser = Parser::new(Prices::embedded());
     // The redaction patterns compile once per process, on first use: not per line.
-    let _ = seqch_rows::redact::redact("warm up");
+    let _ = seqch_rows::redact::redact("warm up: token=abc sk-ant-0123456789abcdef");
 
     let cold = parser.open(Agent::Claude, &path);
     let mut first = bytes.clone();
