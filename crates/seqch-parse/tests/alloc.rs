@@ -99,7 +99,7 @@ fn claude_lines_of_known_calls_allocate_nothing() {
     );
 
     // The same transcript again (a resume copy): every call and tool call is already known.
-    // Fed in pieces below a megabyte, every line is indexed on this thread: nothing allocates.
+    // Fed with `Parser::feed`, every line is indexed on this thread: nothing allocates.
     let copy = parser.open(Agent::Claude, &path.with_file_name("copy.jsonl"));
     let mut again = bytes.clone();
     let before = allocations();

@@ -534,9 +534,9 @@ impl Writer {
     }
 
     /// While on (a backfill, say), batches grow to `batch_bytes`, or for at most two seconds,
-    /// instead of going at `batch_rows` or `flush_interval`. A backfill then
-    /// costs a few large INSERTs, and the server no merges of the many parts small ones make
-    /// (those merges were half of its CPU). [`Writer::flush_wait`] still sends everything.
+    /// instead of going at `batch_rows` or `flush_interval`. A backfill then costs a few large
+    /// INSERTs, and spares the server merging the many parts small ones make (those merges were
+    /// half of its CPU). [`Writer::flush_wait`] still sends everything.
     pub fn set_bulk(&self, on: bool) {
         self.shared.bulk.store(on, Relaxed);
         self.wake();
@@ -1195,7 +1195,7 @@ impl<'a> Flusher<'a> {
             .with_setting("insert_deduplication_token", batch.token.clone());
         let data = batch.data.clone();
         let answer = self.answered(async move {
-            // In pieces, so the server parses one while the next is compressed and sent (the
+            // In pieces, so the server parses one while the next is (compressed and) sent (the
             // server reads the body as one stream: a row may span two pieces).
             for at in (0..data.len()).step_by(SEND_CHUNK) {
                 insert
