@@ -9,8 +9,10 @@
 # MB=<corpus size, default 1024>, CORPUS=<its directory, default /tmp/seqch-corpus-<MB>>
 # (generated once with `seqch-bench gen`), RUNS=<runs of each, default 3; the best is kept>,
 # TAIL=<another seqch-tail binary to measure, such as an earlier build; default this tree's>.
+# Each line also gives the best run's CPU: the program's (user + system), and for `run --once`
+# the server's, as its `system.events` counts it (`OSCPUVirtualTimeMicroseconds`).
 # ccusage 20.0.24 is installed with npm under ~/.cache/seqch/ccusage when it is not there.
-import os, subprocess, sys, time, urllib.request
+import os, resource, subprocess, sys, time, urllib.request
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
 tail = os.environ.get("TAIL", os.path.join(root, "target/release/seqch-tail"))
@@ -36,15 +38,29 @@ def q(sql):
     return urllib.request.urlopen(urllib.request.Request(U, data=sql.encode())).read().decode().strip()
 
 
-def best(label, prepare, cmd, env=None):
-    times = []
+def server_cpu():
+    """CPU seconds the server has counted so far."""
+    sql = "SELECT value FROM system.events WHERE event = 'OSCPUVirtualTimeMicroseconds'"
+    return int(q(sql) or 0) / 1e6
+
+
+def best(label, prepare, cmd, env=None, server=False):
+    times, cpus = [], []
     for i in range(runs):
         prepare(i)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        s0 = server_cpu() if server else 0
         t0 = time.time()
         subprocess.run(cmd(i), check=True, stdout=subprocess.DEVNULL, env=env)
         times.append(time.time() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        client = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        cpus.append((client, server_cpu() - s0 if server else None))
     t = min(times)
-    print("%-34s %6.2f s  %7.0f MB/s   (runs: %s)" % (label, t, size / t / 1e6, ", ".join("%.2f" % x for x in times)))
+    client, srv = cpus[times.index(t)]
+    cpu = "cpu %.2f s" % client + (", server %.2f s" % srv if server else "")
+    print("%-34s %6.2f s  %7.0f MB/s   (runs: %s; best run's %s)" % (
+        label, t, size / t / 1e6, ", ".join("%.2f" % x for x in times), cpu))
     return t
 
 
@@ -76,7 +92,7 @@ cc_env = dict(os.environ, CLAUDE_CONFIG_DIR=cc_home, CODEX_HOME=corpus + "/codex
 print("corpus: %d files, %.0f MB (%s)" % (len(files), size / 1e6, corpus))
 subprocess.run(cat(0), check=True)  # warm the page cache for every contender
 t_cat = best("cat", lambda i: None, cat)
-t_run = best("seqch-tail run --once (ClickHouse)", fresh, run)
+t_run = best("seqch-tail run --once (ClickHouse)", fresh, run, server=True)
 rows = q("SELECT count() FROM %s_%d_agent.turns" % (prefix, runs - 1))
 t_sum = best("seqch-tail summary --json", lambda i: None,
              lambda i: [tail, "summary", "--json", "--claude-dir", claude, "--codex-dir", codex])
