@@ -66,6 +66,17 @@ enum Command {
     },
 }
 
+/// For commands that only print: a reader that stops early (`seqch-tail summary | head`) ends
+/// them as it ends `cat`, instead of with an error or a panic on the closed pipe. Not for the
+/// daemon or the review bridge, which must see a closed pipe as an error to handle.
+fn end_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: sets a signal's disposition back to the default, before any other thread runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -75,6 +86,17 @@ fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Summary(_)
+            | Command::Report(_)
+            | Command::Context(_)
+            | Command::Budget(_)
+            | Command::Status(_)
+            | Command::Config { .. }
+    ) {
+        end_quietly_on_a_closed_pipe();
+    }
     match cli.command {
         Command::Summary(args) => summary_cmd::run(&args),
         Command::Schema { command, server } => schema_cmd::run(&command, &server),
