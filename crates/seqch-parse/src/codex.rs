@@ -334,8 +334,8 @@ fn exec_header(text: &str) -> &str {
 /// Says, as the decoded start of an output grows, whether it holds the output's whole
 /// [`exec_header`] and the `Output:` line after it, so that the status lines read from it are
 /// the output's. It searches each part of the head once: an output without an `Output:` line
-/// is decoded whole, 4 KiB at a time, and searching all of it again each time would make a
-/// megabyte of output cost a hundred megabytes of search.
+/// is decoded whole, a chunk at a time (up to 4 KiB), and searching all of it again each time
+/// would make a megabyte of output cost a hundred megabytes of search.
 #[derive(Default)]
 struct HeaderSearch {
     /// Where the next search starts.

@@ -468,7 +468,7 @@ pub struct Parser {
 /// while this thread reads the lines already indexed: reading (a copy from the page cache) and
 /// indexing (UTF-8, structure, string ends) are about half the work, and a backfill reads
 /// megabytes at a time.
-const INDEX_AHEAD_BYTES: u64 = 128 << 10;
+const INDEX_AHEAD_BYTES: usize = 128 << 10;
 /// The size of those sub-pieces (rounded up to a line end), and how many are indexed ahead. The
 /// first is smaller, so that this thread waits less before the first lines of a read.
 const FIRST_PIECE_BYTES: usize = 32 << 10;
@@ -657,7 +657,7 @@ impl Parser {
         sink: &mut dyn Sink,
     ) -> std::io::Result<Fed> {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
-        if (len as u64) < INDEX_AHEAD_BYTES {
+        if len < INDEX_AHEAD_BYTES {
             return self.read_then_feed(file, offset, src, len, buf, sink);
         }
         let region = region(buf, len);
