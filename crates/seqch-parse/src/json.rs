@@ -98,7 +98,7 @@ impl JsonScratch {
     /// Indexes `line`, or says why it is skipped.
     pub(crate) fn index(&mut self, line: &[u8]) -> Result<LineIndex<'_>, SkipReason> {
         reuse(&mut self.nodes);
-        index_line(&mut self.nodes, &mut self.open, line)?;
+        utf8_checked(index_line(&mut self.nodes, &mut self.open, line), line)?;
         Ok(LineIndex {
             nodes: &self.nodes,
             line: line.as_ptr(),
@@ -117,7 +117,9 @@ impl JsonScratch {
     }
 }
 
-/// The lines of a piece of a file, indexed ahead (on another thread) of reading them.
+/// The lines of a piece of a file, indexed ahead (on another thread) of reading them. Their
+/// UTF-8 is checked by the thread that reads them ([`UncheckedIndex`]), which would otherwise
+/// wait for the indexing thread, the busier of the two.
 #[derive(Default)]
 pub(crate) struct IndexedPiece {
     nodes: Vec<Node>,
@@ -151,15 +153,25 @@ impl IndexedPiece {
     pub(crate) fn lines(
         &self,
         piece: *const u8,
-    ) -> impl Iterator<Item = (Range<usize>, Result<LineIndex<'_>, SkipReason>)> {
+    ) -> impl Iterator<Item = (Range<usize>, UncheckedIndex<'_>)> {
         self.lines.iter().map(move |line| {
             let index = line.nodes.clone().map(|n| LineIndex {
                 nodes: &self.nodes[n],
                 line: piece.wrapping_add(line.bytes.start),
                 len: line.bytes.len(),
             });
-            (line.bytes.clone(), index)
+            (line.bytes.clone(), UncheckedIndex(index))
         })
+    }
+}
+
+/// A line's index (or why it is skipped) before its bytes are checked as UTF-8.
+pub(crate) struct UncheckedIndex<'t>(Result<LineIndex<'t>, SkipReason>);
+
+impl<'t> UncheckedIndex<'t> {
+    /// The index, once `line` (the bytes it was built from) is known to be UTF-8.
+    pub(crate) fn check(self, line: &[u8]) -> Result<LineIndex<'t>, SkipReason> {
+        utf8_checked(self.0, line)
     }
 }
 
@@ -172,13 +184,11 @@ fn reuse(nodes: &mut Vec<Node>) {
 }
 
 /// Appends the nodes of `line` to `nodes` (node links relative to the line's first node), or
-/// says why the line is skipped, leaving `nodes` as it was.
+/// says why the line is skipped, leaving `nodes` as it was. The bytes are indexed as they are:
+/// [`utf8_checked`] says whether the line may be read.
 fn index_line(nodes: &mut Vec<Node>, open: &mut Vec<u32>, line: &[u8]) -> Result<(), SkipReason> {
     if line.len() > MAX_LINE_BYTES {
         return Err(SkipReason::Oversized);
-    }
-    if simdutf8::basic::from_utf8(line).is_err() {
-        return Err(SkipReason::InvalidUtf8);
     }
     let base = nodes.len();
     open.clear();
@@ -187,6 +197,16 @@ fn index_line(nodes: &mut Vec<Node>, open: &mut Vec<u32>, line: &[u8]) -> Result
         return Err(SkipReason::MalformedJson);
     }
     Ok(())
+}
+
+/// `indexed`, what [`index_line`] made of `line`, if `line` is UTF-8. A line that is not is
+/// skipped as such, whatever its grammar, unless it was too long to be looked at.
+fn utf8_checked<T>(indexed: Result<T, SkipReason>, line: &[u8]) -> Result<T, SkipReason> {
+    match indexed {
+        Err(SkipReason::Oversized) => indexed,
+        _ if simdutf8::basic::from_utf8(line).is_err() => Err(SkipReason::InvalidUtf8),
+        _ => indexed,
+    }
 }
 
 /// Indexes the JSON value that is the whole of `s`.

@@ -21,9 +21,10 @@
 //! a string is unescaped only when it is read), and strings are borrowed from the line, so a
 //! line that starts no new call or tool call allocates nothing (proved by a counting allocator in
 //! `tests/alloc.rs`). Tool outputs are measured on their escaped bytes without being decoded.
-//! A piece of a megabyte or more fed at once (a backfill) is indexed ahead on a second, scoped
-//! thread, 256 KiB at a time, while the calling thread applies the lines already indexed, in
-//! order; the rows are the same either way (`tests/bad_input.rs`, `tests/streaming.rs`).
+//! A read of 128 KiB or more (a backfill) is read and indexed ahead on a second, scoped thread,
+//! up to 256 KiB at a time, while the calling thread checks the lines already indexed as UTF-8
+//! and applies them, in order; the rows are the same either way (`tests/bad_input.rs`,
+//! `tests/streaming.rs`).
 //! Streaming, restarts and bad input are covered on [`Parser`]. The counting rules, which decide
 //! every number, follow the performance notes.
 //!

@@ -684,6 +684,7 @@ impl Parser {
             for (piece_at, piece, index) in indexed {
                 for (line, line_index) in index.lines(piece.as_ptr()) {
                     let line_at = piece_at + line.start as u64;
+                    let line_index = line_index.check(&piece[line.clone()]);
                     self.apply(file, line_at, &mut piece[line], line_index, sink);
                 }
                 used += piece.len() as u64;

@@ -34,6 +34,8 @@ fn bad_lines() -> Vec<(Vec<u8>, Option<SkipReason>, Option<SkipReason>)> {
         (b"[1,2,3]".to_vec(), Some(MalformedJson), Some(MalformedJson)),
         (b"\"a string\"".to_vec(), Some(MalformedJson), Some(MalformedJson)),
         (b"{\"type\":\"user\",\"sessionId\":\"s1\",\"x\":\"\xff\xfe\"}".to_vec(), Some(InvalidUtf8), Some(InvalidUtf8)),
+        // Not UTF-8 and not closed: UTF-8 is looked at first.
+        (b"{\"type\":\"user\",\"x\":\"\xe2\x82".to_vec(), Some(InvalidUtf8), Some(InvalidUtf8)),
         (br#"{"type":"brand-new-type","sessionId":"s1"}"#.to_vec(), Some(UnknownType), Some(UnknownType)),
         (
             br#"{"type":"assistant","sessionId":"s1","timestamp":"2026-03-18T09:00:04.000Z","message":{"id":"m9","usage":{"input_tokens":"ten"}}}"#.to_vec(),
@@ -67,13 +69,15 @@ fn run(agent: Agent, name: &str, lines: &[Vec<u8>]) -> (Tables, Parser) {
         bytes.push(b'\n');
     }
     let mut tables = Tables::default();
-    parser.feed(id, 0, &mut bytes, &mut tables);
+    let len = bytes.len() as u64;
+    let fed = parser.feed_from(id, 0, &mut &bytes[..], len, &mut Vec::new(), &mut tables);
+    assert_eq!(fed.expect("reading from memory").used, len);
     parser.finish(&mut tables);
     (tables, parser)
 }
 
-/// `run`, but fed one line per call: each line under a megabyte is indexed on the calling
-/// thread, where `run`'s single multi-megabyte piece is indexed ahead on a second thread.
+/// `run`, but fed one line per call: each line is indexed on the calling thread, where `run`
+/// reads and indexes its multi-megabyte input ahead on a second thread.
 fn run_line_by_line(agent: Agent, name: &str, lines: &[Vec<u8>]) -> (Tables, Parser) {
     let mut parser = Parser::new(Prices::embedded());
     let id = parser.open(agent, Path::new(name));
