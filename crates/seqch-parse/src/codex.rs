@@ -6,6 +6,7 @@
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::LazyLock;
 
 use memchr::memmem;
 use seqch_rows::RateLimit;
@@ -274,8 +275,15 @@ impl FileState {
     }
 }
 
+/// Searchers built once: `memmem::find` builds one per call, which costs more than searching
+/// the first hundred bytes of a line.
+static TYPE_KEY: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("\"type\":"));
+static OUTPUT_MARKER: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("\nOutput:"));
+
 fn payload_hash(line: &[u8]) -> u64 {
-    let start = memmem::find(line, b"\"type\":").unwrap_or(0);
+    let start = TYPE_KEY.find(line).unwrap_or(0);
     xxhash_rust::xxh3::xxh3_64(&line[start..])
 }
 
@@ -324,7 +332,7 @@ fn exec_header(text: &str) -> &str {
     if text.starts_with("Output:") && ends_line(7) {
         return "";
     }
-    match memchr::memmem::find(text.as_bytes(), b"\nOutput:") {
+    match OUTPUT_MARKER.find(text.as_bytes()) {
         // Without the `\r` of a `\r\n` before `Output:`: the header's lines end there.
         Some(at) if ends_line(at + 8) => text[..at].strip_suffix('\r').unwrap_or(&text[..at]),
         _ => text,
@@ -352,7 +360,7 @@ impl HeaderSearch {
         } else if let Some(at) = self.marker {
             at + 8
         } else {
-            match memchr::memmem::find(&bytes[self.from..], b"\nOutput:") {
+            match OUTPUT_MARKER.find(&bytes[self.from..]) {
                 Some(at) => {
                     self.marker = Some(self.from + at);
                     self.from + at + 8
