@@ -104,15 +104,13 @@ impl<'s> StringEnds<'s> {
                 }
                 self.load();
             }
-            let after = !below(from - self.at);
+            // `from` is in this block. The bytes of the block that belong to the contents are
+            // from `from` on and, when the closing quote is here, below it: below the lowest
+            // bit of `real`, which is every bit when `real` is 0. No branch: a line's strings
+            // are many and short, and this runs for each.
+            let after = u64::MAX << (from - self.at);
             let real = self.quotes & after;
-            // The bytes of this block that belong to the contents.
-            let inside = after
-                & below(if real == 0 {
-                    BLOCK
-                } else {
-                    real.trailing_zeros() as usize
-                });
+            let inside = after & (real & real.wrapping_neg()).wrapping_sub(1);
             if self.refused & inside != 0 {
                 return None;
             }
