@@ -21,8 +21,8 @@
 //! a string is unescaped only when it is read), and strings are borrowed from the line, so a
 //! line that starts no new call or tool call allocates nothing (proved by a counting allocator in
 //! `tests/alloc.rs`). Tool outputs are measured on their escaped bytes without being decoded.
-//! A read of 128 KiB or more (a backfill) is read and indexed ahead on a second, scoped thread,
-//! up to 256 KiB at a time, while the calling thread checks the lines already indexed as UTF-8
+//! A read of 128 KiB or more (a backfill) is read and indexed ahead on a second thread (started
+//! once per parser, and lent the read's buffer for the call), up to 256 KiB at a time, while the calling thread checks the lines already indexed as UTF-8
 //! and applies them, in order; the rows are the same either way (`tests/bad_input.rs`,
 //! `tests/streaming.rs`).
 //! Streaming, restarts and bad input are covered on [`Parser`]. The counting rules, which decide

@@ -461,6 +461,11 @@ pub struct Parser {
     json: JsonScratch,
     /// Indexes of pieces, reused by [`Parser::feed_from`]'s second thread.
     pieces: Vec<IndexedPiece>,
+    /// [`Parser::feed_from`]'s second thread, started at its first large read and kept: a
+    /// backfill reads hundreds of files, and a thread started for each read was put on the
+    /// core of the thread that started it for part of the read, often enough to leave a
+    /// quarter of two cores idle.
+    reading: Option<rayon_core::ThreadPool>,
     skipped: Skipped,
 }
 
@@ -597,6 +602,7 @@ impl Parser {
             files: Vec::new(),
             json: JsonScratch::default(),
             pieces: Vec::new(),
+            reading: None,
             skipped: Skipped::default(),
         }
     }
@@ -644,8 +650,9 @@ impl Parser {
 
     /// Reads up to `len` bytes of a file from `src`, which stands at byte `offset` of it, into
     /// `buf`, and parses their complete lines as [`Parser::feed`] does. From
-    /// [`INDEX_AHEAD_BYTES`] on, a scoped thread reads and indexes sub-pieces ahead, in order,
-    /// while this one applies their lines, in order. A read error ends the call: with what was
+    /// [`INDEX_AHEAD_BYTES`] on, the parser's second thread reads and indexes sub-pieces ahead,
+    /// in order, while this one applies their lines, in order; the call returns once that thread
+    /// is done with `src` and `buf`. A read error ends the call: with what was
     /// parsed before it, or, when nothing was, as the error.
     pub fn feed_from(
         &mut self,
@@ -660,26 +667,34 @@ impl Parser {
         if len < INDEX_AHEAD_BYTES {
             return self.read_then_feed(file, offset, src, len, buf, sink);
         }
+        if self.reading.is_none() {
+            self.reading = rayon_core::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .thread_name(|_| "seqch-index".into())
+                .build()
+                .ok();
+        }
+        let Some(pool) = self.reading.take() else {
+            // No thread to be had: read it all, then parse it here.
+            return self.read_then_feed(file, offset, src, len, buf, sink);
+        };
         let region = region(buf, len);
         let mut spare = std::mem::take(&mut self.pieces);
         spare.resize_with(PIECES_AHEAD + 1, IndexedPiece::default);
         let reading = &mut *src;
-        let outcome = std::thread::scope(|scope| {
+        let mut read_outcome = None;
+        let used = pool.in_place_scope(|scope| {
             type Piece<'b> = (u64, &'b mut [u8], IndexedPiece);
             let (to_reader, free) = std::sync::mpsc::sync_channel::<IndexedPiece>(PIECES_AHEAD + 1);
             let (to_apply, indexed) = std::sync::mpsc::sync_channel::<Piece>(PIECES_AHEAD + 1);
             for index in spare.drain(..) {
                 to_reader.send(index).expect("the queue holds every index");
             }
-            let reader = std::thread::Builder::new()
-                .name("seqch-index".into())
-                .spawn_scoped(scope, move || {
-                    let outcome = read_ahead(reading, offset, region, &free, &to_apply);
-                    (outcome, free.try_iter().collect::<Vec<_>>())
-                });
-            let Ok(reader) = reader else {
-                return None;
-            };
+            let read_outcome = &mut read_outcome;
+            scope.spawn(move |_| {
+                let outcome = read_ahead(reading, offset, region, &free, &to_apply);
+                *read_outcome = Some((outcome, free.try_iter().collect::<Vec<_>>()));
+            });
             let mut used = 0u64;
             for (piece_at, piece, index) in indexed {
                 for (line, line_index) in index.lines(piece.as_ptr()) {
@@ -692,15 +707,12 @@ impl Parser {
                     spare.push(back.0);
                 }
             }
-            let ((read, error), free) = reader.join().expect("the reading thread does not panic");
-            spare.extend(free);
-            Some((read, used, error))
+            used
         });
+        self.reading = Some(pool);
+        let ((read, error), free) = read_outcome.expect("the scope waits for the reading");
+        spare.extend(free);
         self.pieces = spare;
-        let Some((read, used, error)) = outcome else {
-            // No thread to be had: read it all, then parse it here.
-            return self.read_then_feed(file, offset, src, len, buf, sink);
-        };
         match error {
             Some(e) if used == 0 => Err(e),
             _ => Ok(Fed { read, used }),
