@@ -7,6 +7,7 @@ use foldhash::{HashMap, HashMapExt};
 use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use seqch_rows::{RateLimit, Review, ReviewFinding, Session, ToolCall, Turn};
@@ -513,15 +514,30 @@ fn fill(src: &mut dyn Read, region: &mut [u8]) -> std::io::Result<usize> {
     Ok(filled)
 }
 
+/// A piece of a read, from the reading thread to the applying one: the bytes of whole lines,
+/// starting at byte `at` of the file, and their index, unless the reading thread left the
+/// indexing to the applying one.
+struct Piece<'b> {
+    at: u64,
+    bytes: &'b mut [u8],
+    index: IndexedPiece,
+    indexed: bool,
+}
+
 /// The reading thread of [`Parser::feed_from`]: reads `region` full from `src` (or to the end of
 /// `src`), cuts it into pieces of whole lines of about [`SUB_PIECE_BYTES`], indexes each into a
 /// free index and hands it on, in order. Returns the bytes read, and the error that stopped it.
+///
+/// Which thread is the busier depends on the lines (long outputs are mostly indexing, short
+/// lines mostly applying). `unapplied` counts the pieces handed on and not yet applied: when
+/// it is 0, the applying thread is waiting, and the piece goes to it unindexed.
 fn read_ahead<'b>(
     src: &mut (dyn Read + Send),
     offset: u64,
     region: &'b mut [u8],
     free: &Receiver<IndexedPiece>,
-    to_apply: &SyncSender<(u64, &'b mut [u8], IndexedPiece)>,
+    to_apply: &SyncSender<Piece<'b>>,
+    unapplied: &AtomicUsize,
 ) -> (u64, Option<std::io::Error>) {
     let (mut rest, mut at, mut filled, mut read, mut ended) = (region, offset, 0, 0u64, false);
     let mut piece_bytes = FIRST_PIECE_BYTES;
@@ -560,8 +576,18 @@ fn read_ahead<'b>(
         let Ok(mut index) = free.recv() else {
             return (read, None);
         };
-        index.build(piece);
-        if to_apply.send((at, piece, index)).is_err() {
+        let indexed = unapplied.load(Ordering::Relaxed) > 0;
+        if indexed {
+            index.build(piece);
+        }
+        unapplied.fetch_add(1, Ordering::Relaxed);
+        let piece = Piece {
+            at,
+            bytes: piece,
+            index,
+            indexed,
+        };
+        if to_apply.send(piece).is_err() {
             return (read, None);
         }
         at += cut as u64;
@@ -683,8 +709,8 @@ impl Parser {
         spare.resize_with(PIECES_AHEAD + 1, IndexedPiece::default);
         let reading = &mut *src;
         let mut read_outcome = None;
+        let unapplied = &AtomicUsize::new(0);
         let used = pool.in_place_scope(|scope| {
-            type Piece<'b> = (u64, &'b mut [u8], IndexedPiece);
             let (to_reader, free) = std::sync::mpsc::sync_channel::<IndexedPiece>(PIECES_AHEAD + 1);
             let (to_apply, indexed) = std::sync::mpsc::sync_channel::<Piece>(PIECES_AHEAD + 1);
             for index in spare.drain(..) {
@@ -692,17 +718,28 @@ impl Parser {
             }
             let read_outcome = &mut read_outcome;
             scope.spawn(move |_| {
-                let outcome = read_ahead(reading, offset, region, &free, &to_apply);
+                let outcome = read_ahead(reading, offset, region, &free, &to_apply, unapplied);
                 *read_outcome = Some((outcome, free.try_iter().collect::<Vec<_>>()));
             });
             let mut used = 0u64;
-            for (piece_at, piece, index) in indexed {
-                for (line, line_index) in index.lines(piece.as_ptr()) {
-                    let line_at = piece_at + line.start as u64;
-                    let line_index = line_index.check(&piece[line.clone()]);
-                    self.apply(file, line_at, &mut piece[line], line_index, sink);
+            for Piece {
+                at,
+                bytes,
+                index,
+                indexed,
+            } in indexed
+            {
+                if indexed {
+                    for (line, line_index) in index.lines(bytes.as_ptr()) {
+                        let line_at = at + line.start as u64;
+                        let line_index = line_index.check(&bytes[line.clone()]);
+                        self.apply(file, line_at, &mut bytes[line], line_index, sink);
+                    }
+                } else {
+                    self.feed(file, at, bytes, sink);
                 }
-                used += piece.len() as u64;
+                unapplied.fetch_sub(1, Ordering::Relaxed);
+                used += bytes.len() as u64;
                 if let Err(back) = to_reader.send(index) {
                     spare.push(back.0);
                 }
