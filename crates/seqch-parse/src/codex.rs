@@ -281,6 +281,12 @@ static TYPE_KEY: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new("\"type\":"));
 static OUTPUT_MARKER: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new("\nOutput:"));
+static WALL_TIME: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("Wall time: "));
+static EXITED: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("Process exited with code "));
+static RUNNING: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("Process running with session ID "));
 
 fn payload_hash(line: &[u8]) -> u64 {
     let start = TYPE_KEY.find(line).unwrap_or(0);
@@ -315,14 +321,13 @@ enum Outcome {
 }
 
 fn wall_time_ms(text: &str) -> Option<u64> {
-    let line = lines_after(exec_header(text), "Wall time: ").next()?;
+    let line = lines_after(exec_header(text), &WALL_TIME).next()?;
     let secs: f64 = line.strip_suffix(" seconds")?.trim().parse().ok()?;
     Some((secs * 1000.0).round() as u64)
 }
 
 fn exit_code_line(text: &str) -> Option<i64> {
-    lines_after(exec_header(text), "Process exited with code ")
-        .find_map(|rest| rest.trim().parse().ok())
+    lines_after(exec_header(text), &EXITED).find_map(|rest| rest.trim().parse().ok())
 }
 
 /// A tool output's lines before its `Output:` line (all of it without one): where the exec
@@ -376,14 +381,19 @@ impl HeaderSearch {
     }
 }
 
-/// The rest of every line of `text` that starts with `prefix`, in order. Outputs run to hundreds
-/// of kilobytes, so the prefix is searched for (memmem) rather than every line tested.
-fn lines_after<'t>(text: &'t str, prefix: &'static str) -> impl Iterator<Item = &'t str> {
-    memchr::memmem::find_iter(text.as_bytes(), prefix.as_bytes())
+/// The rest of every line of `text` that starts with `prefix` (the finder's needle, an ASCII
+/// text), in order. Outputs run to hundreds of kilobytes, so the prefix is searched for
+/// (memmem) rather than every line tested.
+fn lines_after<'t>(
+    text: &'t str,
+    prefix: &'t memmem::Finder<'static>,
+) -> impl Iterator<Item = &'t str> {
+    prefix
+        .find_iter(text.as_bytes())
         .filter(|&at| at == 0 || text.as_bytes()[at - 1] == b'\n')
         .map(move |at| {
             // As `str::lines`: a line ends at `\n` or `\r\n`; the last one may end at the end.
-            let rest = &text[at + prefix.len()..];
+            let rest = &text[at + prefix.needle().len()..];
             match rest.find('\n') {
                 Some(end) => rest[..end].strip_suffix('\r').unwrap_or(&rest[..end]),
                 None => rest,
@@ -409,7 +419,7 @@ fn text_outcome(text: &str) -> Outcome {
             dur_ms,
         };
     }
-    if let Some(id) = lines_after(exec_header(text), "Process running with session ID ").next() {
+    if let Some(id) = lines_after(exec_header(text), &RUNNING).next() {
         return Outcome::Running {
             id: id.trim().to_owned(),
             dur_ms,
@@ -1448,11 +1458,11 @@ mod tests {
             .filter_map(|l| l.strip_prefix("Wall time: "))
             .collect();
         assert_eq!(by_lines, ["1 seconds", "2\r"]);
+        assert_eq!(lines_after(text, &WALL_TIME).collect::<Vec<_>>(), by_lines);
         assert_eq!(
-            lines_after(text, "Wall time: ").collect::<Vec<_>>(),
-            by_lines
+            lines_after("x\nEnd: ", &memmem::Finder::new("End: ")).collect::<Vec<_>>(),
+            [""]
         );
-        assert_eq!(lines_after("x\nEnd: ", "End: ").collect::<Vec<_>>(), [""]);
     }
 
     proptest::proptest! {
