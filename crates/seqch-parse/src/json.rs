@@ -7,7 +7,8 @@
 //! nothing: a string's closing quote is found 64 bytes at a time ([`strings`]), so a 400 KB
 //! tool output costs a scan, not a copy. A string is unescaped only when it is read, in place in
 //! the line (its decoded form is never longer), once. Lengths and line counts of long texts are
-//! measured on the escaped bytes without decoding them ([`Value::text_size`]).
+//! measured on the escaped bytes without decoding them ([`Value::text_size`]): the string-end
+//! scan counts a long string's escapes on its way, on the indexing thread.
 //!
 //! The whole line is checked as UTF-8 (simdutf8) and against JSON's grammar, as `JSON.parse`
 //! checks it: brackets, separators, literals, number syntax, and in strings no raw control
@@ -16,7 +17,7 @@
 
 mod strings;
 
-use strings::StringEnds;
+use strings::{Escapes, StringEnds};
 
 use std::cell::Cell;
 use std::marker::PhantomData;
@@ -30,7 +31,15 @@ use crate::skipped::SkipReason;
 #[derive(Default)]
 pub(crate) struct JsonScratch {
     nodes: Vec<Node>,
+    aside: Aside,
+}
+
+/// What indexing a line keeps aside until the line ends: the containers still open, and the
+/// escapes counted in its long escaped strings (by node), which follow its nodes once it ends.
+#[derive(Default)]
+struct Aside {
     open: Vec<u32>,
+    counted: Vec<(u32, Escapes)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -40,6 +49,10 @@ enum Kind {
     Str,
     /// A string whose raw bytes still hold escape sequences.
     EscapedStr,
+    /// After a line's value, a pair for each escaped string reaching past a 64-byte block,
+    /// without `\u` escapes: the string's node (`a`) and the bytes decoding removes (`b`),
+    /// then its `\n` escapes (`a`).
+    Escapes,
     Number,
     True,
     False,
@@ -98,7 +111,7 @@ impl JsonScratch {
     /// Indexes `line`, or says why it is skipped.
     pub(crate) fn index(&mut self, line: &[u8]) -> Result<LineIndex<'_>, SkipReason> {
         reuse(&mut self.nodes);
-        utf8_checked(index_line(&mut self.nodes, &mut self.open, line), line)?;
+        utf8_checked(index_line(&mut self.nodes, &mut self.aside, line), line)?;
         Ok(LineIndex {
             nodes: &self.nodes,
             line: line.as_ptr(),
@@ -123,7 +136,7 @@ impl JsonScratch {
 #[derive(Default)]
 pub(crate) struct IndexedPiece {
     nodes: Vec<Node>,
-    open: Vec<u32>,
+    aside: Aside,
     lines: Vec<IndexedLine>,
 }
 
@@ -141,7 +154,7 @@ impl IndexedPiece {
         let mut at = 0;
         while let Some((line, next)) = next_line(piece, at) {
             let first = self.nodes.len();
-            let nodes = index_line(&mut self.nodes, &mut self.open, &piece[line.clone()])
+            let nodes = index_line(&mut self.nodes, &mut self.aside, &piece[line.clone()])
                 .map(|()| first..self.nodes.len());
             self.lines.push(IndexedLine { bytes: line, nodes });
             at = next;
@@ -186,15 +199,26 @@ fn reuse(nodes: &mut Vec<Node>) {
 /// Appends the nodes of `line` to `nodes` (node links relative to the line's first node), or
 /// says why the line is skipped, leaving `nodes` as it was. The bytes are indexed as they are:
 /// [`utf8_checked`] says whether the line may be read.
-fn index_line(nodes: &mut Vec<Node>, open: &mut Vec<u32>, line: &[u8]) -> Result<(), SkipReason> {
+fn index_line(nodes: &mut Vec<Node>, aside: &mut Aside, line: &[u8]) -> Result<(), SkipReason> {
     if line.len() > MAX_LINE_BYTES {
         return Err(SkipReason::Oversized);
     }
     let base = nodes.len();
-    open.clear();
-    if structure(nodes, open, line, base).is_none() {
+    aside.open.clear();
+    aside.counted.clear();
+    if structure(nodes, aside, line, base).is_none() {
         nodes.truncate(base);
         return Err(SkipReason::MalformedJson);
+    }
+    for &(node, escapes) in &aside.counted {
+        if let Some((removed, newlines)) = escapes.shrink() {
+            nodes.push(Node::new(
+                Kind::Escapes,
+                node as usize - base,
+                removed as usize,
+            ));
+            nodes.push(Node::new(Kind::Escapes, newlines as usize, 0));
+        }
     }
     Ok(())
 }
@@ -210,31 +234,32 @@ fn utf8_checked<T>(indexed: Result<T, SkipReason>, line: &[u8]) -> Result<T, Ski
 }
 
 /// Indexes the JSON value that is the whole of `s`.
-fn structure(nodes: &mut Vec<Node>, open: &mut Vec<u32>, s: &[u8], base: usize) -> Option<()> {
+fn structure(nodes: &mut Vec<Node>, aside: &mut Aside, s: &[u8], base: usize) -> Option<()> {
     #[cfg(target_arch = "x86_64")]
     if strings::has_avx2() {
         // SAFETY: the CPU has the features `structure_avx2` is compiled for.
-        return unsafe { structure_avx2(nodes, open, s, base) };
+        return unsafe { structure_avx2(nodes, aside, s, base) };
     }
-    structure_using(nodes, open, s, base, &mut StringEnds::using(s, false))
+    structure_using(nodes, aside, s, base, &mut StringEnds::using(s, false))
 }
 
 /// [`structure`] compiled for AVX2, POPCNT and BMI1, so that the string-end scan inlines its
 /// 32-byte masks instead of calling them block by block.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt,bmi1")]
-fn structure_avx2(nodes: &mut Vec<Node>, open: &mut Vec<u32>, s: &[u8], base: usize) -> Option<()> {
-    structure_using(nodes, open, s, base, &mut StringEnds::using(s, true))
+fn structure_avx2(nodes: &mut Vec<Node>, aside: &mut Aside, s: &[u8], base: usize) -> Option<()> {
+    structure_using(nodes, aside, s, base, &mut StringEnds::using(s, true))
 }
 
 #[inline(always)]
 fn structure_using(
     nodes: &mut Vec<Node>,
-    open: &mut Vec<u32>,
+    aside: &mut Aside,
     s: &[u8],
     base: usize,
     ends: &mut StringEnds<'_>,
 ) -> Option<()> {
+    let Aside { open, counted } = aside;
     let mut i = skip_ws(s, 0);
     'value: loop {
         match *s.get(i)? {
@@ -246,7 +271,7 @@ fn structure_using(
                     i += 1;
                     close(nodes, open, base);
                 } else {
-                    i = key(s, i, ends, nodes)?;
+                    i = key(s, i, ends, nodes, counted)?;
                     continue 'value;
                 }
             }
@@ -261,7 +286,7 @@ fn structure_using(
                     continue 'value;
                 }
             }
-            b'"' => i = string(ends, i + 1, nodes)?,
+            b'"' => i = string(ends, i + 1, nodes, counted)?,
             b't' => i = literal(s, i, b"true", Kind::True, nodes)?,
             b'f' => i = literal(s, i, b"false", Kind::False, nodes)?,
             b'n' => i = literal(s, i, b"null", Kind::Null, nodes)?,
@@ -283,7 +308,7 @@ fn structure_using(
             parent.a.set(parent.a.get() + 1);
             match (s.get(i)?, parent.kind.get()) {
                 (b',', Kind::Object) => {
-                    i = key(s, skip_ws(s, i + 1), ends, nodes)?;
+                    i = key(s, skip_ws(s, i + 1), ends, nodes, counted)?;
                     continue 'value;
                 }
                 (b',', _) => {
@@ -315,19 +340,33 @@ fn skip_ws(s: &[u8], mut i: usize) -> usize {
 
 /// An object key at `i`, its colon, and the whitespace before the value.
 #[inline(always)]
-fn key(s: &[u8], i: usize, ends: &mut StringEnds<'_>, nodes: &mut Vec<Node>) -> Option<usize> {
+fn key(
+    s: &[u8],
+    i: usize,
+    ends: &mut StringEnds<'_>,
+    nodes: &mut Vec<Node>,
+    counted: &mut Vec<(u32, Escapes)>,
+) -> Option<usize> {
     if s.get(i) != Some(&b'"') {
         return None;
     }
-    let i = skip_ws(s, string(ends, i + 1, nodes)?);
+    let i = skip_ws(s, string(ends, i + 1, nodes, counted)?);
     (s.get(i) == Some(&b':')).then(|| skip_ws(s, i + 1))
 }
 
 /// The string whose contents start at `start`; returns the index after its closing quote.
 #[inline(always)]
-fn string(ends: &mut StringEnds<'_>, start: usize, nodes: &mut Vec<Node>) -> Option<usize> {
-    let (end, backslashes) = ends.end(start)?;
+fn string(
+    ends: &mut StringEnds<'_>,
+    start: usize,
+    nodes: &mut Vec<Node>,
+    counted: &mut Vec<(u32, Escapes)>,
+) -> Option<usize> {
+    let (end, backslashes, escapes) = ends.end(start)?;
     let kind = if backslashes {
+        if let Some(escapes) = escapes {
+            counted.push((nodes.len() as u32, escapes));
+        }
         Kind::EscapedStr
     } else {
         Kind::Str
@@ -475,6 +514,21 @@ impl<'t, 'i> Value<'t, 'i> {
         Some(unsafe { std::str::from_utf8_unchecked(self.raw()) })
     }
 
+    /// What indexing counted of this string's escapes (a long one's, without `\u` escapes): the
+    /// bytes decoding removes and the `\n` escapes. The counts follow the line's value, in the
+    /// order of the strings' nodes.
+    fn counted_escapes(&self) -> Option<(u64, u64)> {
+        let root = &self.nodes[0];
+        let after = match root.kind.get() {
+            Kind::Object | Kind::Array => root.b.get() as usize,
+            _ => 1,
+        };
+        let (counts, _) = self.nodes[after..].as_chunks::<2>();
+        let found = counts.binary_search_by_key(&self.at, |[of, _]| of.a.get());
+        let [of, newlines] = &counts[found.ok()?];
+        Some((u64::from(of.b.get()), u64::from(newlines.a.get())))
+    }
+
     /// The decoded size of a string, measured on its escaped bytes without decoding them. Still
     /// escaped, a string holds no raw control character (indexing refuses them): its newlines are
     /// escapes. (Once decoded in place, they are bytes like any other.)
@@ -488,7 +542,7 @@ impl<'t, 'i> Value<'t, 'i> {
             bytes: raw.len() as u64,
             ..TextSize::default()
         };
-        if let Some((removed, newlines)) = strings::shrink(raw) {
+        if let Some((removed, newlines)) = self.counted_escapes().or_else(|| strings::shrink(raw)) {
             size.bytes -= removed;
             size.newlines = newlines;
             size.ends_with_newline = raw.last() == Some(&b'n') && strings::last_is_escaped(raw);

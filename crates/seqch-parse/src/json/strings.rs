@@ -35,6 +35,8 @@ pub(super) struct StringEnds<'s> {
     refused: u64,
     /// The current block's escaped `u`s, whose four hex digits are still to be checked.
     unicode: u64,
+    /// The current block's characters that an odd run of backslashes escapes.
+    escaped: u64,
     carry: u64,
     /// Whether the CPU has AVX2, which masks a block in half the instructions and classifies
     /// its escaped characters without a branch per escape.
@@ -52,6 +54,7 @@ impl<'s> StringEnds<'s> {
             backslashes: 0,
             refused: 0,
             unicode: 0,
+            escaped: 0,
             carry: 0,
             avx2,
         };
@@ -87,14 +90,17 @@ impl<'s> StringEnds<'s> {
         self.backslashes = masks.backslashes;
         self.refused = (masks.controls & below(len)) | (escaped & !(simple | unicode));
         self.unicode = escaped & unicode;
+        self.escaped = escaped;
     }
 
-    /// The closing quote of the string whose contents start at `start`, and whether the
-    /// contents hold any backslash; `None` when the string is not closed or its contents break
-    /// the grammar. `start` only ever grows from one call to the next.
+    /// The closing quote of the string whose contents start at `start`, whether the contents
+    /// hold any backslash, and, for contents that reach past their first block, their escapes
+    /// counted on the way; `None` when the string is not closed or its contents break the
+    /// grammar. `start` only ever grows from one call to the next.
     #[inline(always)]
-    pub(super) fn end(&mut self, start: usize) -> Option<(usize, bool)> {
+    pub(super) fn end(&mut self, start: usize) -> Option<(usize, bool, Option<Escapes>)> {
         let mut backslashes = false;
+        let mut escapes: Option<Escapes> = None;
         let mut from = start;
         loop {
             while from >= self.at + BLOCK {
@@ -128,11 +134,54 @@ impl<'s> StringEnds<'s> {
                 unicode &= unicode - 1;
             }
             backslashes |= self.backslashes & inside != 0;
+            // Counted only for contents that reach past a block: a short string is measured
+            // faster than its escapes are counted here, when it is measured at all.
+            if real == 0 || escapes.is_some() {
+                self.count(inside, escapes.get_or_insert_default());
+            }
             if real != 0 {
-                return Some((self.at + real.trailing_zeros() as usize, backslashes));
+                let end = self.at + real.trailing_zeros() as usize;
+                return Some((end, backslashes, escapes));
             }
             from = self.at + BLOCK;
         }
+    }
+}
+
+impl StringEnds<'_> {
+    /// Adds the escapes of the current block's bytes in `inside` to `escapes`.
+    #[inline(always)]
+    fn count(&self, inside: u64, escapes: &mut Escapes) {
+        let (backslashes, escaped) = (self.backslashes & inside, self.escaped & inside);
+        // (The first byte may be escaped by the previous block's last backslash.)
+        if backslashes | escaped == 0 {
+            return;
+        }
+        escapes.unicode |= self.unicode & inside != 0;
+        escapes.halves += backslashes.count_ones() + escaped.count_ones();
+        let mut pad = [0; BLOCK];
+        let (chunk, _) = block(self.s, self.at, &mut pad);
+        let [n] = masks_using(chunk, [b'n'], self.avx2);
+        escapes.newlines += (escaped & n).count_ones();
+    }
+}
+
+/// The escapes of a string's contents, as [`shrink`] counts them.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Escapes {
+    /// Twice the bytes decoding removes: a run of L backslashes loses (L + L % 2) / 2 bytes,
+    /// and counts L plus one when L is odd (the character it escapes).
+    halves: u32,
+    newlines: u32,
+    /// A `\u` escape, whose decoded size needs a look at its digits.
+    unicode: bool,
+}
+
+impl Escapes {
+    /// As [`shrink`] says: the bytes decoding removes and the `\n` escapes, unless there is a
+    /// `\u` escape.
+    pub(super) fn shrink(self) -> Option<(u32, u32)> {
+        (!self.unicode).then_some((self.halves / 2, self.newlines))
     }
 }
 
@@ -485,6 +534,22 @@ mod tests {
         proptest::collection::vec(byte, 0..300)
     }
 
+    /// Grammatical string contents: escapes (`\\n`, `\\\\`, `\\t`, `\\u00e9`) and plain bytes, in
+    /// the ratio `escapes` to `plain`.
+    fn tokens(escapes: u32, plain: u32) -> impl Strategy<Value = Vec<&'static [u8]>> {
+        let token: BoxedStrategy<&'static [u8]> = prop_oneof![
+            escapes => prop_oneof![
+                Just(&b"\\n"[..]),
+                Just(&b"\\\\"[..]),
+                Just(&b"\\t"[..]),
+                Just(&b"\\u00e9"[..]),
+            ],
+            plain => prop_oneof![Just(&b"a"[..]), Just(&b"n"[..]), Just(&b"u"[..])],
+        ]
+        .boxed();
+        proptest::collection::vec(token, 0..200)
+    }
+
     /// [`end`] the slow way: walk the contents by JSON's grammar.
     fn end_by_walking(s: &[u8]) -> Option<(usize, bool)> {
         let (mut i, mut backslashes) = (0, false);
@@ -504,6 +569,37 @@ mod tests {
             }
         }
         None
+    }
+
+    #[test]
+    fn a_lone_escape_is_counted_wherever_it_falls() {
+        // One escape in 150 bytes of contents, at every place, after a string start at every
+        // place of a block: across a block's end, its backslash is the block's only one.
+        for start in 1..=BLOCK {
+            for at in 0..150 {
+                for escape in [&b"\\n"[..], b"\\\\", b"\\t", b"\\u00e9"] {
+                    let mut line = vec![b'x'; start - 1];
+                    line.push(b'"');
+                    line.extend(std::iter::repeat_n(b'a', at));
+                    line.extend(escape);
+                    line.extend(std::iter::repeat_n(b'n', 150 - at));
+                    line.push(b'"');
+                    let end = line.len() - 1;
+                    for avx2 in [false, has_avx2()] {
+                        let (found, _, counted) =
+                            StringEnds::using(&line, avx2).end(start).unwrap();
+                        assert_eq!(found, end);
+                        let counted = counted.expect("contents past a block").shrink();
+                        let counted = counted.map(|(r, n)| (u64::from(r), u64::from(n)));
+                        assert_eq!(
+                            counted,
+                            shrink(&line[start..end]),
+                            "{start} {at} {escape:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     proptest! {
@@ -552,7 +648,33 @@ mod tests {
         #[test]
         fn the_end_is_the_first_unescaped_quote_of_grammatical_contents(s in bytes()) {
             for avx2 in [false, has_avx2()] {
-                prop_assert_eq!(StringEnds::using(&s, avx2).end(0), end_by_walking(&s));
+                let end = StringEnds::using(&s, avx2).end(0).map(|(end, bs, _)| (end, bs));
+                prop_assert_eq!(end, end_by_walking(&s));
+            }
+        }
+
+        #[test]
+        fn escapes_counted_on_the_way_are_those_shrink_counts(
+            before in 0usize..140,
+            // Escapes in every block, and escapes a block or two apart.
+            contents in prop_oneof![tokens(3, 2), tokens(1, 60)],
+        ) {
+            let mut line = vec![b'x'; before];
+            line.push(b'"');
+            line.extend(contents.concat());
+            line.push(b'"');
+            let start = before + 1;
+            let end = line.len() - 1;
+            for avx2 in [false, has_avx2()] {
+                let mut ends = StringEnds::using(&line, avx2);
+                let (found, _, counted) = ends.end(start).expect("a closed string");
+                prop_assert_eq!(found, end);
+                // Counted when the contents reach past their first block.
+                prop_assert_eq!(counted.is_some(), start / BLOCK != end / BLOCK);
+                if let Some(counted) = counted {
+                    let counted = counted.shrink().map(|(r, n)| (u64::from(r), u64::from(n)));
+                    prop_assert_eq!(counted, shrink(&line[start..end]));
+                }
             }
         }
 
@@ -571,7 +693,7 @@ mod tests {
                 let mut start = 1;
                 loop {
                     let walked = end_by_walking(&line[start..]).map(|(end, bs)| (start + end, bs));
-                    prop_assert_eq!(ends.end(start), walked);
+                    prop_assert_eq!(ends.end(start).map(|(end, bs, _)| (end, bs)), walked);
                     // The indexer only starts a string at a quote right after the last one.
                     match walked {
                         Some((end, _)) if line.get(end + 1) == Some(&b'"') => start = end + 2,
