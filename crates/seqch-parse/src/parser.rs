@@ -471,9 +471,9 @@ pub struct Parser {
 }
 
 /// A read from this size on is read and indexed on a second thread, sub-piece by sub-piece,
-/// while this thread reads the lines already indexed: reading (a copy from the page cache) and
-/// indexing (UTF-8, structure, string ends) are about half the work, and a backfill reads
-/// megabytes at a time.
+/// while this thread applies the lines already indexed: reading (a copy from the page cache) and
+/// indexing (structure, string ends, long strings' escapes) are about half the work, and a
+/// backfill reads megabytes at a time.
 const INDEX_AHEAD_BYTES: usize = 128 << 10;
 /// The size of those sub-pieces (rounded up to a line end), and how many are indexed ahead. The
 /// first is smaller, so that this thread waits less before the first lines of a read.

@@ -70,6 +70,15 @@ impl Backfill {
         }
     }
 
+    pub fn total_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+
+    /// The bytes still to read.
+    pub fn remaining_bytes(&self) -> u64 {
+        self.total_bytes.saturating_sub(self.bytes)
+    }
+
     /// The backfill is over: the bar is cleared, and one last line says what it took.
     pub fn finish(self, rows: u64) {
         if let Some(bar) = &self.bar {
