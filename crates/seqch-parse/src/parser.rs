@@ -675,11 +675,11 @@ impl Parser {
     }
 
     /// Reads up to `len` bytes of a file from `src`, which stands at byte `offset` of it, into
-    /// `buf`, and parses their complete lines as [`Parser::feed`] does. From
-    /// [`INDEX_AHEAD_BYTES`] on, the parser's second thread reads and indexes sub-pieces ahead,
-    /// in order, while this one applies their lines, in order; the call returns once that thread
-    /// is done with `src` and `buf`. A read error ends the call: with what was
-    /// parsed before it, or, when nothing was, as the error.
+    /// `buf`, and parses their complete lines as [`Parser::feed`] does. From 128 KiB on, the
+    /// parser's second thread reads and indexes sub-pieces ahead, in order, while this one
+    /// applies their lines, in order; the call returns once that thread is done with `src` and
+    /// `buf`. A read error ends the call: with what was parsed before it, or, when nothing was,
+    /// as the error.
     pub fn feed_from(
         &mut self,
         file: FileId,

@@ -16,49 +16,57 @@
 //! # Measured (2026-11-25, 2 cores, release build, local ClickHouse 26.9)
 //! - Backfill, `U=… CORPUS=/tmp/corpus1g python3 benches/scripts/backfill.py` (a corpus from
 //!   `seqch-bench gen --mb 1024`: 499 files, 1,074 MB, 691 MB Claude + 336 MB Codex), best of
-//!   three, page cache warm, all in one run; `TAIL=<binary>` measures an earlier build in the
-//!   same conditions. This machine's speed drifts by 20 % or more from run to run, so the
-//!   ratios, measured together, are what to compare. Rounds alternating the build of the day's
-//!   start (`74a05ae`) and the day's last ones (the first round before loopback batches went
-//!   uncompressed):
+//!   three, page cache warm, all in one run; `TAIL=<binary>` measures another build in the same
+//!   conditions. This machine's speed drifts by 20 % or more from run to run (a best-of-three
+//!   `run --once` of one build went from 0.88 to 1.09 s within the hour), so the ratios,
+//!   measured together, are what to compare. Rounds alternating the build before the latest
+//!   work (`f874399`) and after it:
 //!
 //!   | build | `cat` | `run --once` into ClickHouse | `summary --json` | ccusage 20.0.24 `daily --json --offline` | run / ccusage | summary / ccusage |
 //!   |---|---|---|---|---|---|---|
-//!   | `74a05ae` | 0.18 s | 1.27 s | 0.86 s | 1.67 s | 1.32× | 1.93× |
-//!   | `4613131` | 0.17 s | 0.90 s | 0.75 s | 1.60 s | 1.77× | 2.13× |
-//!   | `74a05ae` | 0.20 s | 1.50 s | 1.12 s | 2.11 s | 1.41× | 1.88× |
-//!   | final | 0.17 s | 1.15 s | 0.91 s | 1.92 s | 1.67× | 2.11× |
-//!   | `74a05ae` | 0.18 s | 1.33 s | 0.87 s | 1.90 s | 1.43× | 2.19× |
-//!   | final | 0.17 s | 1.25 s | 1.00 s | 2.13 s | 1.70× | 2.12× |
+//!   | `f874399` | 0.14 s | 1.17 s | 0.84 s | 1.81 s | 1.55× | 2.16× |
+//!   | after | 0.14 s | 0.97 s | 0.78 s | 1.69 s | 1.74× | 2.17× |
+//!   | `f874399` | 0.14 s | 1.02 s | 0.77 s | 1.79 s | 1.75× | 2.33× |
+//!   | after | 0.15 s | 0.90 s | 0.80 s | 1.99 s | 2.22× | 2.50× |
 //!
-//!   Goals not met: ≥ 2× faster than ccusage for `run --once` (1.7–1.8×; `summary`, which
-//!   parses the same and writes nothing, is at 2.1×), and within 3× of `cat` (5–7×).
-//! - Where the time goes (`/usr/bin/time` for the client, the server process's CPU from
-//!   `/proc`, five alternating runs each): `74a05ae` 1.39–1.58 s wall, client 1.52–1.73 s,
-//!   server 0.66–0.75 s; final 0.96–1.09 s wall, client 1.30–1.50 s, server 0.20–0.22 s. On two
-//!   cores the applying thread (0.9 s of CPU) has one core, and the reading and indexing thread
-//!   (0.7 s, a third of it the kernel's copy from the page cache), the writer's flusher (0.1 s)
-//!   and the server share the other: both are full, so only less work on both makes it faster.
-//! - What the day changed, by the numbers: the server parsed RowBinary straight into
-//!   `LowCardinality` columns at a temporary column per value; inserts now read the batch
-//!   through `input()` as plain types (server CPU per insert of the turns −40 %); the catch-up
-//!   pass runs the writer in bulk ([`Writer::set_bulk`]: 7 INSERTs instead of about 20, and no
-//!   merges, which were half of the server's remaining CPU); inserts leave collapsing to merges
-//!   (`optimize_on_insert=0`); batches to a local server go uncompressed (client −0.1 s). In the
-//!   applying thread: tool-output heads are decoded from 256 bytes up instead of 4 KiB, prices
-//!   looked up once per model, the summary aggregated without allocating keys, the keyed-secret
-//!   regex skipped for texts without its words, Claude's call records boxed (page faults
-//!   20.7 k → 11.5 k), files from 128 KiB on indexed ahead on the second thread, and the
-//!   parser's tables not freed before a one-shot run exits. Instructions counted by callgrind
-//!   for `summary` of a 60 MB part of the corpus: 633 M → 584 M.
-//! - Tried and dropped: counting decoded sizes while indexing (the sixth day: every string paid
-//!   for it, and the wider index nodes cost more than the second pass saved), a first-byte check
-//!   before key comparisons, batches held ten times longer whenever rows kept coming (merges
-//!   came back whenever the parser paused for a millisecond; bulk is now said by the daemon).
+//!   Best of three hides most of the drift; means of alternating runs show the change more
+//!   steadily (`/proc/stat` around each run for the machine's idle time): `run --once`, 8 runs
+//!   each, 1.127 → 0.962 s (median 1.052 → 0.959 s), idle core time 0.51 → 0.31 s; `summary`,
+//!   10 runs each, 0.811 → 0.748 s (median 0.795 → 0.735 s), idle 0.38 → 0.29 s.
+//!
+//!   Goals: ≥ 2× faster than ccusage for `run --once` is reached in some rounds and not in
+//!   others (1.7–2.2×; ccusage's own best of three moves between 1.6 and 2.0 s); within 3× of
+//!   `cat` is not (6–7×: `cat` is the kernel's page-cache copy alone, which is also a sixth of
+//!   seqch's own CPU).
+//! - Where the time goes: the applying thread and the reading and indexing thread now have
+//!   about half the client's CPU each (perf: 49 % and 46 %, the flusher 5 %; client 1.2–1.3 s,
+//!   server 0.2 s). What was left idle was mostly placement and hand-offs: a reading thread
+//!   started per read (a backfill reads hundreds of files) ran on its starter's core for part of
+//!   the read, and a thread that ran out of pieces waited for the other. The reading thread is
+//!   now kept for the parser's life, the applying thread indexes a piece itself rather than
+//!   wait for it, lines are checked as UTF-8 where they are applied, a long string's escapes are
+//!   counted in the indexer's scan (the applying thread measured each tool output in a second
+//!   pass), and the last eighth of a backfill (at most 32 MiB) goes in ordinary batches, so the
+//!   end waits for a few rows rather than a bulk batch (66–84 → 43–63 ms).
+//! - Before that, the same day: inserts read the batch through `input()` as plain types (the
+//!   server parsed RowBinary into `LowCardinality` columns at a temporary column per value);
+//!   the catch-up pass runs the writer in bulk ([`Writer::set_bulk`]: 7 INSERTs instead of
+//!   about 20, and no merges); inserts leave collapsing to merges (`optimize_on_insert=0`);
+//!   batches to a local server go uncompressed; tool-output heads decoded from 256 bytes up,
+//!   prices looked up once per model, the summary aggregated without allocating keys, the
+//!   keyed-secret regex skipped for texts without its words, Claude's call records boxed. That
+//!   took `run --once` from 1.3–1.4× ccusage to 1.7–1.8×.
+//! - Tried and dropped: spinning up to 50–200 µs before blocking on the piece channels (idle
+//!   time down, wall time within the noise), larger or more pieces ahead (1 MiB pieces were
+//!   slower: a piece no longer stays in the cache between its copy and its scan), checking
+//!   UTF-8 on the indexing thread again once the threads were balanced (slower for `run
+//!   --once`), counting decoded sizes in wider index nodes (every string paid for it), a
+//!   first-byte check before key comparisons, batches held ten times longer whenever rows kept
+//!   coming (merges came back).
 //! - Earlier days: with simd-json's tape, `run --once` took 2.07–2.10 s and `summary`
 //!   1.77–1.87 s beside ccusage's 1.70 s.
 //! - Freshness (`U=… python3 benches/scripts/freshness.py`): append → queryable over 100
-//!   appends, p50 0.526 s, p95 0.544 s, p99 0.550 s (goal: 1 s at p99; earlier days 0.546–0.550
+//!   appends, p50 0.527 s, p95 0.547 s, p99 0.560 s (goal: 1 s at p99; earlier days 0.546–0.550
 //!   s at p99); the grace period (300 ms) and the writer's flush interval (200 ms) are most of it.
 //! - Idle cost (`python3 benches/scripts/idle.py`): 10,000 tracked idle files, 1.6 % of one
 //!   core, 23.9 MB RSS (earlier days 1.4–1.9 %, 22.6–23.9 MB; file events mark what to read; all
