@@ -617,8 +617,9 @@ impl Tailer {
         unread
     }
 
-    /// Reads what the files gained (all of them, or only `only`), telling `progress` the bytes
-    /// fed from each file read, and forgets the files missing for `forget_after`.
+    /// Reads what the files gained (all of them, or only `only`), telling `progress` how far
+    /// each file read advanced (in its own bytes, compressed for a `.zst`), and forgets the files
+    /// missing for `forget_after`.
     fn pass(
         &mut self,
         sink: &mut dyn Sink,
@@ -669,13 +670,16 @@ impl Tailer {
                     continue;
                 }
             };
-            t.offset = if sources::is_zst(path) {
-                len
+            // Progress is in the file's own bytes, as the backfill's total is (a `.zst` file's
+            // `used` counts its decompressed bytes).
+            let advanced = if sources::is_zst(path) {
+                len - t.offset
             } else {
-                t.offset + used
+                used
             };
+            t.offset += advanced;
             fed += used;
-            progress(used);
+            progress(advanced);
         }
         let forgot = !gone.is_empty();
         for path in gone {
