@@ -772,6 +772,11 @@ struct Flusher<'a> {
     deferred: &'a mut VecDeque<Msg>,
     spool: Spool,
     pending: Vec<Pending>,
+    /// In bulk, per table, the buffer of its last batch once sent or spooled, emptied: the next
+    /// batch writes its rows into pages already there instead of faulting in fresh ones (a
+    /// backfill's flusher spent most of its time zeroing new pages). Out of bulk, batches are
+    /// small and the daemon lives long: none is kept.
+    spare: Vec<Vec<u8>>,
     client: clickhouse::Client,
     runtime: tokio::runtime::Runtime,
     /// Per table (`database.table`), the server's (name, type) columns, read once …
@@ -810,6 +815,7 @@ impl<'a> Flusher<'a> {
             deferred,
             spool,
             pending: (0..TABLES.len()).map(|_| Pending::default()).collect(),
+            spare: vec![Vec::new(); TABLES.len()],
             client,
             runtime,
             described: HashMap::new(),
@@ -969,10 +975,14 @@ impl<'a> Flusher<'a> {
 
     /// Ends table `t`'s batch: into its file, and to the server (or the spool).
     fn seal(&mut self, t: usize) {
-        let p = std::mem::take(&mut self.pending[t]);
-        if p.rows == 0 {
+        if self.pending[t].rows == 0 {
             return;
         }
+        let next = Pending {
+            data: std::mem::take(&mut self.spare[t]),
+            ..Pending::default()
+        };
+        let p = std::mem::replace(&mut self.pending[t], next);
         let rows = p.rows;
         let started = Instant::now();
         let c = &self.shared.counters;
@@ -1010,7 +1020,14 @@ impl<'a> Flusher<'a> {
                 token: format!("{:032x}", token.digest128()),
                 data: p.data.into(),
             };
-            self.deliver(t, batch);
+            self.deliver(t, &batch);
+            if !self.shared.bulk.load(Relaxed) {
+                self.spare.iter_mut().for_each(|s| *s = Vec::new());
+            } else if let Ok(mut data) = batch.data.try_into_mut() {
+                // (Unique once delivered, unless a send still holds a piece of it.)
+                data.clear();
+                self.spare[t] = data.into();
+            }
         }
         let us = started.elapsed().as_micros() as u64;
         c.flushes.fetch_add(1, Relaxed);
@@ -1036,17 +1053,17 @@ impl<'a> Flusher<'a> {
 
     /// Sends a new batch, unless older ones of its table wait in the spool: a table's order is
     /// kept, so it joins them.
-    fn deliver(&mut self, t: usize, batch: Batch) {
+    fn deliver(&mut self, t: usize, batch: &Batch) {
         let c = &self.shared.counters;
         if !self.spool.holds(&batch.table) {
-            match self.insert(t, &batch) {
+            match self.insert(t, batch) {
                 Ok(()) => {
                     c.inserted.fetch_add(batch.rows, Relaxed);
                     c.insert_batches.fetch_add(1, Relaxed);
                     return;
                 }
                 Err(Failure::Permanent(msg)) => {
-                    if let Some(path) = self.spool_batch(&batch) {
+                    if let Some(path) = self.spool_batch(batch) {
                         self.dead(&path, batch.rows, &msg);
                     }
                     return;
@@ -1064,7 +1081,7 @@ impl<'a> Flusher<'a> {
                 }
             }
         }
-        self.spool_batch(&batch);
+        self.spool_batch(batch);
     }
 
     fn spool_batch(&mut self, batch: &Batch) -> Option<std::path::PathBuf> {
