@@ -24,20 +24,22 @@
 //!
 //!   | build | `cat` | `run --once` into ClickHouse | `summary --json` | ccusage 20.0.24 `daily --json --offline` | run / ccusage | summary / ccusage |
 //!   |---|---|---|---|---|---|---|
-//!   | `f874399` | 0.14 s | 1.17 s | 0.84 s | 1.81 s | 1.55× | 2.16× |
-//!   | after | 0.14 s | 0.97 s | 0.78 s | 1.69 s | 1.74× | 2.17× |
-//!   | `f874399` | 0.14 s | 1.02 s | 0.77 s | 1.79 s | 1.75× | 2.33× |
-//!   | after | 0.15 s | 0.90 s | 0.80 s | 1.99 s | 2.22× | 2.50× |
+//!   | `f874399` | 0.17 s | 1.13 s | 0.86 s | 1.74 s | 1.54× | 2.02× |
+//!   | after | 0.17 s | 0.97 s | 0.74 s | 1.82 s | 1.88× | 2.46× |
+//!   | `f874399` | 0.17 s | 0.97 s | 0.93 s | 1.79 s | 1.85× | 1.92× |
+//!   | after | 0.17 s | 0.95 s | 0.69 s | 1.91 s | 2.01× | 2.77× |
 //!
-//!   Best of three hides most of the drift; means of alternating runs show the change more
-//!   steadily (`/proc/stat` around each run for the machine's idle time): `run --once`, 8 runs
-//!   each, 1.127 → 0.962 s (median 1.052 → 0.959 s), idle core time 0.51 → 0.31 s; `summary`,
-//!   10 runs each, 0.811 → 0.748 s (median 0.795 → 0.735 s), idle 0.38 → 0.29 s.
+//!   Best of three hides little of the drift (the same build's three runs spread by up to
+//!   40 %); means of alternating runs show the change more steadily (`/proc/stat` around each
+//!   run for the machine's idle time). Two such series, in a fast and in a slow hour: `run
+//!   --once`, 8 runs each, 1.127 → 0.962 s and 1.213 → 1.022 s (medians 1.052 → 0.959 s and
+//!   1.160 → 0.986 s), idle core time 0.51 → 0.31 s and 0.55 → 0.34 s; `summary`, 10 runs each,
+//!   0.811 → 0.748 s and 1.024 → 0.909 s (medians 0.795 → 0.735 s and 1.014 → 0.954 s).
 //!
 //!   Goals: ≥ 2× faster than ccusage for `run --once` is reached in some rounds and not in
-//!   others (1.7–2.2×; ccusage's own best of three moves between 1.6 and 2.0 s); within 3× of
-//!   `cat` is not (6–7×: `cat` is the kernel's page-cache copy alone, which is also a sixth of
-//!   seqch's own CPU).
+//!   others (1.7–2.2× over six rounds; ccusage's own best of three moves between 1.6 and 2.0 s);
+//!   within 3× of `cat` is not (5–7×: `cat` is the kernel's page-cache copy alone, which is
+//!   also a tenth of seqch's own CPU).
 //! - Where the time goes: the applying thread and the reading and indexing thread now have
 //!   about half the client's CPU each (perf: 49 % and 46 %, the flusher 5 %; client 1.2–1.3 s,
 //!   server 0.2 s). What was left idle was mostly placement and hand-offs: a reading thread
@@ -46,8 +48,10 @@
 //!   now kept for the parser's life, the applying thread indexes a piece itself rather than
 //!   wait for it, lines are checked as UTF-8 where they are applied, a long string's escapes are
 //!   counted in the indexer's scan (the applying thread measured each tool output in a second
-//!   pass), and the last eighth of a backfill (at most 32 MiB) goes in ordinary batches, so the
-//!   end waits for a few rows rather than a bulk batch (66–84 → 43–63 ms).
+//!   pass), the last eighth of a backfill (at most 32 MiB) goes in ordinary batches, so the
+//!   end waits for a few rows rather than a bulk batch (66–84 → 43–63 ms), and in bulk the
+//!   flusher writes each batch into the buffer of the last one (zeroing fresh pages had been
+//!   5.7 % of the process's CPU).
 //! - Before that, the same day: inserts read the batch through `input()` as plain types (the
 //!   server parsed RowBinary into `LowCardinality` columns at a temporary column per value);
 //!   the catch-up pass runs the writer in bulk ([`Writer::set_bulk`]: 7 INSERTs instead of
