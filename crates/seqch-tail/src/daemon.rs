@@ -30,8 +30,9 @@
 //!   | after | 0.17 s | 0.95 s | 0.69 s | 1.91 s | 2.01× | 2.77× |
 //!
 //!   Best of three hides little of the drift (the same build's three runs spread by up to
-//!   40 %); means of alternating runs show the change more steadily (`/proc/stat` around each
-//!   run for the machine's idle time). Two such series, in a fast and in a slow hour: `run
+//!   40 %); means of alternating runs show the change more steadily (`U=… CORPUS=… python3
+//!   benches/scripts/alternate.py OLD NEW`, `WHAT=summary` for `summary`; the machine's idle
+//!   core time from `/proc/stat`). Two such series, in a fast and in a slow hour: `run
 //!   --once`, 8 runs each, 1.127 → 0.962 s and 1.213 → 1.022 s (medians 1.052 → 0.959 s and
 //!   1.160 → 0.986 s), idle core time 0.51 → 0.31 s and 0.55 → 0.34 s; `summary`, 10 runs each,
 //!   0.811 → 0.748 s and 1.024 → 0.909 s (medians 0.795 → 0.735 s and 1.014 → 0.954 s).
