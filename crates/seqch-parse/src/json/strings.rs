@@ -386,20 +386,27 @@ fn masks_using<const N: usize>(chunk: &[u8; BLOCK], chars: [u8; N], avx2: bool) 
 }
 
 /// [`masks`] 32 bytes at a time.
+///
+/// Not compiled for AVX2 itself but always inlined, so that its intrinsics inline into the
+/// AVX2 code calling it: a call per block would return the masks through memory.
+///
+/// # Safety
+/// The CPU must have AVX2.
 #[cfg(target_arch = "x86_64")]
-#[inline]
-#[target_feature(enable = "avx2")]
-fn masks_avx2<const N: usize>(chunk: &[u8; BLOCK], chars: [u8; N]) -> [u64; N] {
+#[inline(always)]
+unsafe fn masks_avx2<const N: usize>(chunk: &[u8; BLOCK], chars: [u8; N]) -> [u64; N] {
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
     };
     let mut out = [0u64; N];
     for half in 0..2 {
-        // SAFETY: the load reads 32 bytes of `chunk`.
-        let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().add(half * 32).cast::<__m256i>()) };
-        for (mask, &c) in out.iter_mut().zip(&chars) {
-            let hits = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8)));
-            *mask |= u64::from(hits as u32) << (half * 32);
+        // SAFETY: the caller promises AVX2; the load reads 32 bytes of `chunk`.
+        unsafe {
+            let v = _mm256_loadu_si256(chunk.as_ptr().add(half * 32).cast::<__m256i>());
+            for (mask, &c) in out.iter_mut().zip(&chars) {
+                let hits = _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8)));
+                *mask |= u64::from(hits as u32) << (half * 32);
+            }
         }
     }
     out
@@ -413,52 +420,59 @@ pub(super) fn has_avx2() -> bool {
 /// [`string_masks`] 32 bytes at a time. The escape characters are found with two nibble
 /// lookups (simdjson's classifier): a byte is in a class when the class's bit is set both for
 /// its high nibble and for its low nibble.
+///
+/// Always inlined, as [`masks_avx2`] is.
+///
+/// # Safety
+/// The CPU must have AVX2.
 #[cfg(target_arch = "x86_64")]
-#[inline]
-#[target_feature(enable = "avx2")]
-fn string_masks_avx2(chunk: &[u8; BLOCK]) -> StringMasks {
+#[inline(always)]
+unsafe fn string_masks_avx2(chunk: &[u8; BLOCK]) -> StringMasks {
     use std::arch::x86_64::{
         __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8,
         _mm256_movemask_epi8, _mm256_set1_epi8, _mm256_setr_epi8, _mm256_setzero_si256,
         _mm256_shuffle_epi8, _mm256_srli_epi16,
     };
-    // Classes: 1 = `"` `/` (high nibble 2), 2 = `b f n` (6), 4 = `r t` (7), 8 = `u` (7).
-    #[rustfmt::skip]
-    let (high, low) = (
-        _mm256_setr_epi8(
-            0, 0, 1, 0, 0, 0, 2, 12, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0, 1, 0, 0, 0, 2, 12, 0, 0, 0, 0, 0, 0, 0, 0,
-        ),
-        _mm256_setr_epi8(
-            0, 0, 7, 0, 4, 8, 2, 0, 0, 0, 0, 0, 0, 0, 2, 1,
-            0, 0, 7, 0, 4, 8, 2, 0, 0, 0, 0, 0, 0, 0, 2, 1,
-        ),
-    );
-    let nibble = _mm256_set1_epi8(0x0f);
-    let zero = _mm256_setzero_si256();
-    let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
-    let [quotes, backslashes] = masks_avx2(chunk, [b'"', b'\\']);
-    let [mut controls, mut simple, mut unicode] = [0u64; 3];
-    for half in 0..2 {
-        // SAFETY: the load reads 32 bytes of `chunk`.
-        let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().add(half * 32).cast::<__m256i>()) };
-        let shift = half * 32;
-        let low_bytes = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1f)), v);
-        controls |= bits(low_bytes) << shift;
-        let class = _mm256_and_si256(
-            _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)),
-            _mm256_shuffle_epi8(low, _mm256_and_si256(v, nibble)),
+    // SAFETY: the caller promises AVX2; the loads read 32 bytes of `chunk`.
+    unsafe {
+        // Classes: 1 = `"` `/` (high nibble 2), 2 = `b f n` (6), 4 = `r t` (7), 8 = `u` (7).
+        #[rustfmt::skip]
+        let (high, low) = (
+            _mm256_setr_epi8(
+                0, 0, 1, 0, 0, 0, 2, 12, 0, 0, 0, 0, 0, 0, 0, 0,
+                0, 0, 1, 0, 0, 0, 2, 12, 0, 0, 0, 0, 0, 0, 0, 0,
+            ),
+            _mm256_setr_epi8(
+                0, 0, 7, 0, 4, 8, 2, 0, 0, 0, 0, 0, 0, 0, 2, 1,
+                0, 0, 7, 0, 4, 8, 2, 0, 0, 0, 0, 0, 0, 0, 2, 1,
+            ),
         );
-        let outside = |c: i8| _mm256_cmpeq_epi8(_mm256_and_si256(class, _mm256_set1_epi8(c)), zero);
-        let inside = |c: i8| u64::from(!(_mm256_movemask_epi8(outside(c)) as u32));
-        simple |= inside(1 | 2 | 4) << shift;
-        unicode |= inside(8) << shift;
-    }
-    StringMasks {
-        quotes,
-        backslashes,
-        controls,
-        escapes: Some([simple, unicode]),
+        let nibble = _mm256_set1_epi8(0x0f);
+        let zero = _mm256_setzero_si256();
+        let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
+        let [quotes, backslashes] = masks_avx2(chunk, [b'"', b'\\']);
+        let [mut controls, mut simple, mut unicode] = [0u64; 3];
+        for half in 0..2 {
+            let v = _mm256_loadu_si256(chunk.as_ptr().add(half * 32).cast::<__m256i>());
+            let shift = half * 32;
+            let low_bytes = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1f)), v);
+            controls |= bits(low_bytes) << shift;
+            let class = _mm256_and_si256(
+                _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble)),
+                _mm256_shuffle_epi8(low, _mm256_and_si256(v, nibble)),
+            );
+            let outside =
+                |c: i8| _mm256_cmpeq_epi8(_mm256_and_si256(class, _mm256_set1_epi8(c)), zero);
+            let inside = |c: i8| u64::from(!(_mm256_movemask_epi8(outside(c)) as u32));
+            simple |= inside(1 | 2 | 4) << shift;
+            unicode |= inside(8) << shift;
+        }
+        StringMasks {
+            quotes,
+            backslashes,
+            controls,
+            escapes: Some([simple, unicode]),
+        }
     }
 }
 
