@@ -147,18 +147,23 @@ struct IndexedLine {
 }
 
 impl IndexedPiece {
-    /// Indexes every complete line of `piece`.
-    pub(crate) fn build(&mut self, piece: &[u8]) {
+    /// Indexes the complete lines of `piece` in order until `enough` says to stop, which it is
+    /// asked before each line; returns where the lines left unindexed start.
+    pub(crate) fn build(&mut self, piece: &[u8], enough: impl Fn() -> bool) -> usize {
         reuse(&mut self.nodes);
         self.lines.clear();
         let mut at = 0;
         while let Some((line, next)) = next_line(piece, at) {
+            if enough() {
+                break;
+            }
             let first = self.nodes.len();
             let nodes = index_line(&mut self.nodes, &mut self.aside, &piece[line.clone()])
                 .map(|()| first..self.nodes.len());
             self.lines.push(IndexedLine { bytes: line, nodes });
             at = next;
         }
+        at
     }
 
     /// Each line's bytes in the piece that starts at `piece` (the bytes the index was built
@@ -1268,5 +1273,33 @@ mod tests {
         let mut bad = b"{\"a\":\"\xff\"}".to_vec();
         let refused = JsonScratch::default().with_line(&mut bad, |_| ());
         assert!(matches!(refused, Err(SkipReason::InvalidUtf8)));
+    }
+
+    #[test]
+    fn a_piece_is_indexed_as_far_as_it_is_let() {
+        let piece = &mut b"{\"a\":1}\n\n{\"b\":\"x\"}\r\n[3]\n".to_vec();
+        // Where the rest starts: just past the newline of the last line indexed (an empty line
+        // and a `\r\n` in between).
+        let rests = [0, 8, 20, 24];
+        for lines in 0..=3 {
+            let mut index = IndexedPiece::default();
+            let asked = std::cell::Cell::new(0);
+            let rest = index.build(piece, || {
+                asked.set(asked.get() + 1);
+                asked.get() > lines
+            });
+            assert_eq!(rest, rests[lines]);
+            let indexed: Vec<_> = index
+                .lines(piece.as_ptr())
+                .map(|(bytes, line)| {
+                    let line = line.check(&piece[bytes.clone()]).expect("indexed");
+                    let root = line.root(&mut piece[bytes]);
+                    let mut text = String::new();
+                    write_compact(root, &mut text);
+                    text
+                })
+                .collect();
+            assert_eq!(indexed, [r#"{"a":1}"#, r#"{"b":"x"}"#, "[3]"][..lines]);
+        }
     }
 }

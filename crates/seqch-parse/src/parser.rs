@@ -515,13 +515,13 @@ fn fill(src: &mut dyn Read, region: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// A piece of a read, from the reading thread to the applying one: the bytes of whole lines,
-/// starting at byte `at` of the file, and their index, unless the reading thread left the
-/// indexing to the applying one.
+/// starting at byte `at` of the file, and the index of its lines up to byte `indexed` of the
+/// piece. The reading thread leaves the lines after that to the applying one.
 struct Piece<'b> {
     at: u64,
     bytes: &'b mut [u8],
     index: IndexedPiece,
-    indexed: bool,
+    indexed: usize,
 }
 
 /// The reading thread of [`Parser::feed_from`]: reads `region` full from `src` (or to the end of
@@ -530,7 +530,10 @@ struct Piece<'b> {
 ///
 /// Which thread is the busier depends on the lines (long outputs are mostly indexing, short
 /// lines mostly applying). `unapplied` counts the pieces handed on and not yet applied: when
-/// it is 0, the applying thread is waiting, and the piece goes to it unindexed.
+/// it is 0, the applying thread is waiting, and the piece goes to it at once, with the lines
+/// not yet indexed left to it. Looked at before every line, so that neither thread waits
+/// longer than a line takes: looked at once a piece, the applying thread waited for most of
+/// a piece's indexing whenever the reading one was the busier.
 fn read_ahead<'b>(
     src: &mut (dyn Read + Send),
     offset: u64,
@@ -576,10 +579,7 @@ fn read_ahead<'b>(
         let Ok(mut index) = free.recv() else {
             return (read, None);
         };
-        let indexed = unapplied.load(Ordering::Relaxed) > 0;
-        if indexed {
-            index.build(piece);
-        }
+        let indexed = index.build(piece, || unapplied.load(Ordering::Relaxed) == 0);
         unapplied.fetch_add(1, Ordering::Relaxed);
         let piece = Piece {
             at,
@@ -729,15 +729,12 @@ impl Parser {
                 indexed,
             } in indexed
             {
-                if indexed {
-                    for (line, line_index) in index.lines(bytes.as_ptr()) {
-                        let line_at = at + line.start as u64;
-                        let line_index = line_index.check(&bytes[line.clone()]);
-                        self.apply(file, line_at, &mut bytes[line], line_index, sink);
-                    }
-                } else {
-                    self.feed(file, at, bytes, sink);
+                for (line, line_index) in index.lines(bytes.as_ptr()) {
+                    let line_at = at + line.start as u64;
+                    let line_index = line_index.check(&bytes[line.clone()]);
+                    self.apply(file, line_at, &mut bytes[line], line_index, sink);
                 }
+                self.feed(file, at + indexed as u64, &mut bytes[indexed..], sink);
                 unapplied.fetch_sub(1, Ordering::Relaxed);
                 used += bytes.len() as u64;
                 if let Err(back) = to_reader.send(index) {
