@@ -529,9 +529,9 @@ struct Piece<'b> {
 /// free index and hands it on, in order. Returns the bytes read, and the error that stopped it.
 ///
 /// Which thread is the busier depends on the lines (long outputs are mostly indexing, short
-/// lines mostly applying). `unapplied` counts the pieces handed on and not yet applied: when
-/// it is 0, the applying thread is waiting, and the piece goes to it at once, with the lines
-/// not yet indexed left to it. Looked at before every line, so that neither thread waits
+/// lines mostly applying). `unapplied` counts the pieces handed on and not yet applied (up to
+/// their last line): when it is 0, the applying thread is waiting or about to, and the piece
+/// goes to it at once, with the lines not yet indexed left to it. Looked at before every line, so that neither thread waits
 /// longer than a line takes: looked at once a piece, the applying thread waited for most of
 /// a piece's indexing whenever the reading one was the busier.
 fn read_ahead<'b>(
@@ -729,13 +729,24 @@ impl Parser {
                 indexed,
             } in indexed
             {
+                // The piece counts as applied from its last line on: the reading thread then
+                // hands the next one on while that line is applied, and this thread finds it
+                // there instead of sleeping until it comes.
+                let last = memchr::memrchr(b'\n', &bytes[..bytes.len() - 1]).map_or(0, |nl| nl + 1);
+                let applied = || unapplied.fetch_sub(1, Ordering::Relaxed);
                 for (line, line_index) in index.lines(bytes.as_ptr()) {
+                    if line.start >= last {
+                        applied();
+                    }
                     let line_at = at + line.start as u64;
                     let line_index = line_index.check(&bytes[line.clone()]);
                     self.apply(file, line_at, &mut bytes[line], line_index, sink);
                 }
-                self.feed(file, at + indexed as u64, &mut bytes[indexed..], sink);
-                unapplied.fetch_sub(1, Ordering::Relaxed);
+                if indexed <= last {
+                    self.feed(file, at + indexed as u64, &mut bytes[indexed..last], sink);
+                    applied();
+                    self.feed(file, at + last as u64, &mut bytes[last..], sink);
+                }
                 used += bytes.len() as u64;
                 if let Err(back) = to_reader.send(index) {
                     spare.push(back.0);
