@@ -131,8 +131,8 @@ impl JsonScratch {
 }
 
 /// The lines of a piece of a file, indexed ahead (on another thread) of reading them. Their
-/// UTF-8 is checked by the thread that reads them ([`UncheckedIndex`]), which would otherwise
-/// wait for the indexing thread, the busier of the two.
+/// UTF-8 is checked by whichever thread has the time ([`LineWork`]): the indexing one when it
+/// is ahead, otherwise the one that reads them ([`UncheckedIndex`]).
 #[derive(Default)]
 pub(crate) struct IndexedPiece {
     nodes: Vec<Node>,
@@ -140,27 +140,52 @@ pub(crate) struct IndexedPiece {
     lines: Vec<IndexedLine>,
 }
 
-/// A line's bytes in its piece, and its nodes or why it is skipped.
+/// A line's bytes in its piece, its nodes or why it is skipped, and whether its UTF-8 was
+/// checked.
 struct IndexedLine {
     bytes: Range<usize>,
     nodes: Result<Range<usize>, SkipReason>,
+    checked: bool,
+}
+
+/// How much of the work on a line the indexing thread does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineWork {
+    /// None: it is left, with the lines after it, to the thread that reads them.
+    Leave,
+    Index,
+    /// Index it and check its UTF-8.
+    Check,
 }
 
 impl IndexedPiece {
-    /// Indexes the complete lines of `piece` in order until `enough` says to stop, which it is
-    /// asked before each line; returns where the lines left unindexed start.
-    pub(crate) fn build(&mut self, piece: &[u8], enough: impl Fn() -> bool) -> usize {
+    /// Indexes the complete lines of `piece` in order, each as far as `work` says, which it is
+    /// asked before each line, until it says to leave them; returns where the lines left
+    /// unindexed start.
+    pub(crate) fn build(&mut self, piece: &[u8], work: impl Fn() -> LineWork) -> usize {
         reuse(&mut self.nodes);
         self.lines.clear();
         let mut at = 0;
         while let Some((line, next)) = next_line(piece, at) {
-            if enough() {
+            let work = work();
+            if work == LineWork::Leave {
                 break;
             }
             let first = self.nodes.len();
-            let nodes = index_line(&mut self.nodes, &mut self.aside, &piece[line.clone()])
+            let bytes = &piece[line.clone()];
+            let nodes = index_line(&mut self.nodes, &mut self.aside, bytes)
                 .map(|()| first..self.nodes.len());
-            self.lines.push(IndexedLine { bytes: line, nodes });
+            let checked = work == LineWork::Check;
+            let nodes = if checked {
+                utf8_checked(nodes, bytes)
+            } else {
+                nodes
+            };
+            self.lines.push(IndexedLine {
+                bytes: line,
+                nodes,
+                checked,
+            });
             at = next;
         }
         at
@@ -178,18 +203,29 @@ impl IndexedPiece {
                 line: piece.wrapping_add(line.bytes.start),
                 len: line.bytes.len(),
             });
-            (line.bytes.clone(), UncheckedIndex(index))
+            let index = UncheckedIndex {
+                index,
+                checked: line.checked,
+            };
+            (line.bytes.clone(), index)
         })
     }
 }
 
-/// A line's index (or why it is skipped) before its bytes are checked as UTF-8.
-pub(crate) struct UncheckedIndex<'t>(Result<LineIndex<'t>, SkipReason>);
+/// A line's index (or why it is skipped), unless `checked`, before its bytes are checked as
+/// UTF-8.
+pub(crate) struct UncheckedIndex<'t> {
+    index: Result<LineIndex<'t>, SkipReason>,
+    checked: bool,
+}
 
 impl<'t> UncheckedIndex<'t> {
     /// The index, once `line` (the bytes it was built from) is known to be UTF-8.
     pub(crate) fn check(self, line: &[u8]) -> Result<LineIndex<'t>, SkipReason> {
-        utf8_checked(self.0, line)
+        if self.checked {
+            return self.index;
+        }
+        utf8_checked(self.index, line)
     }
 }
 
@@ -1286,7 +1322,11 @@ mod tests {
             let asked = std::cell::Cell::new(0);
             let rest = index.build(piece, || {
                 asked.set(asked.get() + 1);
-                asked.get() > lines
+                match asked.get() {
+                    n if n > lines => LineWork::Leave,
+                    1 => LineWork::Check,
+                    _ => LineWork::Index,
+                }
             });
             assert_eq!(rest, rests[lines]);
             let indexed: Vec<_> = index
@@ -1300,6 +1340,22 @@ mod tests {
                 })
                 .collect();
             assert_eq!(indexed, [r#"{"a":1}"#, r#"{"b":"x"}"#, "[3]"][..lines]);
+        }
+    }
+
+    #[test]
+    fn a_line_is_checked_as_utf8_by_one_thread_or_the_other_alike() {
+        // Not UTF-8, and not UTF-8 nor JSON: either way, skipped as not UTF-8.
+        let piece = &mut b"{\"a\":\"\xff\"}\n{\"a\":\xff\n{\"a\":\"\xc3\xa9\"}\n".to_vec();
+        for work in [LineWork::Index, LineWork::Check] {
+            let mut index = IndexedPiece::default();
+            assert_eq!(index.build(piece, || work), piece.len());
+            let checked: Vec<_> = index
+                .lines(piece.as_ptr())
+                .map(|(bytes, line)| line.check(&piece[bytes]).err())
+                .collect();
+            let invalid = Some(SkipReason::InvalidUtf8);
+            assert_eq!(checked, [invalid, invalid, None]);
         }
     }
 }

@@ -12,7 +12,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 
 use seqch_rows::{RateLimit, Review, ReviewFinding, Session, ToolCall, Turn};
 
-use crate::json::{BadField, IndexedPiece, JsonScratch, LineIndex};
+use crate::json::{BadField, IndexedPiece, JsonScratch, LineIndex, LineWork};
 use crate::pricing::{ModelPrice, Prices};
 use crate::skipped::{SkipReason, Skipped};
 use crate::{claude, codex};
@@ -531,7 +531,8 @@ struct Piece<'b> {
 /// Which thread is the busier depends on the lines (long outputs are mostly indexing, short
 /// lines mostly applying). `unapplied` counts the pieces handed on and not yet applied (up to
 /// their last line): when it is 0, the applying thread is waiting or about to, and the piece
-/// goes to it at once, with the lines not yet indexed left to it. Looked at before every line, so that neither thread waits
+/// goes to it at once, with the lines not yet indexed left to it. From 2, a piece waits for
+/// it, and this thread, ahead, also checks the UTF-8 of the lines it indexes. Looked at before every line, so that neither thread waits
 /// longer than a line takes: looked at once a piece, the applying thread waited for most of
 /// a piece's indexing whenever the reading one was the busier.
 fn read_ahead<'b>(
@@ -579,7 +580,11 @@ fn read_ahead<'b>(
         let Ok(mut index) = free.recv() else {
             return (read, None);
         };
-        let indexed = index.build(piece, || unapplied.load(Ordering::Relaxed) == 0);
+        let indexed = index.build(piece, || match unapplied.load(Ordering::Relaxed) {
+            0 => LineWork::Leave,
+            1 => LineWork::Index,
+            _ => LineWork::Check,
+        });
         unapplied.fetch_add(1, Ordering::Relaxed);
         let piece = Piece {
             at,
