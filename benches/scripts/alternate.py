@@ -7,7 +7,8 @@
 #   U=<ClickHouse URL> CORPUS=/tmp/corpus1g python3 benches/scripts/alternate.py OLD NEW
 #
 # WHAT=run (default: `run --once` into a fresh database each time) or WHAT=summary
-# (`summary --json`, no server); RUNS=<runs of each build, default 8>.
+# (`summary --json`, no server); RUNS=<runs of each build, default 8>. The corpus is read into
+# the page cache before every run (see backfill.py).
 import os, statistics, subprocess, sys, time, urllib.request
 
 builds = sys.argv[1:]
@@ -32,6 +33,10 @@ def jiffies():
     return cpu[0] + cpu[2], cpu[3]
 
 
+def warm():
+    subprocess.run(["sh", "-c", "find '%s' -type f -print0 | xargs -0 cat > /dev/null" % corpus], check=True)
+
+
 def once(build, n):
     cmd = [build, "summary", "--json", "--claude-dir", claude, "--codex-dir", codex]
     prefix = "alt%d_%d" % (os.getpid(), n)
@@ -41,6 +46,7 @@ def once(build, n):
         subprocess.run(["rm", "-rf", state])
         cmd = [build, "run", "--once", "--url", U, "--database-prefix", prefix, "--claude-dir", claude,
                "--codex-dir", codex, "--state-dir", state]
+    warm()
     busy0, idle0 = jiffies()
     t0 = time.time()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -53,7 +59,6 @@ def once(build, n):
     return wall, (busy1 - busy0) / tick, (idle1 - idle0) / tick
 
 
-subprocess.run(["sh", "-c", "find '%s' -type f -print0 | xargs -0 cat > /dev/null" % corpus], check=True)
 results = {b: [] for b in builds}
 n = 0
 for _ in range(runs):

@@ -10,7 +10,9 @@
 # (generated once with `seqch-bench gen`), RUNS=<runs of each, default 3; the best is kept>,
 # TAIL=<another seqch-tail binary to measure, such as an earlier build; default this tree's>.
 # Each line also gives the best run's CPU: the program's (user + system), and for `run --once`
-# the server's, as its `system.events` counts it (`OSCPUVirtualTimeMicroseconds`).
+# the server's, as its `system.events` counts it (`OSCPUVirtualTimeMicroseconds`). The corpus
+# is read into the page cache before every timed run: some machines (this project's VMs among
+# them) give cold pages back within seconds, half the corpus in 20 s.
 # ccusage 20.0.24 is installed with npm under ~/.cache/seqch/ccusage when it is not there.
 import os, resource, subprocess, sys, time, urllib.request
 
@@ -48,6 +50,7 @@ def best(label, prepare, cmd, env=None, server=False):
     times, cpus = [], []
     for i in range(runs):
         prepare(i)
+        subprocess.run(cat(i), check=True)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         s0 = server_cpu() if server else 0
         t0 = time.time()
@@ -90,7 +93,6 @@ if not os.path.exists(cc_home + "/projects"):
 cc_env = dict(os.environ, CLAUDE_CONFIG_DIR=cc_home, CODEX_HOME=corpus + "/codex")
 
 print("corpus: %d files, %.0f MB (%s)" % (len(files), size / 1e6, corpus))
-subprocess.run(cat(0), check=True)  # warm the page cache for every contender
 t_cat = best("cat", lambda i: None, cat)
 t_run = best("seqch-tail run --once (ClickHouse)", fresh, run, server=True)
 rows = q("SELECT count() FROM %s_%d_agent.turns" % (prefix, runs - 1))
