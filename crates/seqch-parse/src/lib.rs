@@ -38,17 +38,18 @@
 //!
 //! | | time | throughput | lines/s |
 //! |---|---|---|---|
-//! | seqch | 42.5 ms | 1.49 GiB/s | 882 k |
-//! | `serde_json::Value` baseline | 235.5 ms | 276 MiB/s | 159 k |
+//! | seqch | 39.6 ms | 1.60 GiB/s | 1.05 M |
+//! | `serde_json::Value` baseline | 235.4 ms | 276 MiB/s | 164 k |
 //!
-//! seqch is 5.5× the baseline (each group of the bench runs both: 38.8 against 225.4 ms and 47.9
-//! against 218.3 ms in the other measurements of the same runs, 4.6–5.8×). The day before it
-//! was 66.1 against 215.5 ms (3.3×). What changed: the second thread is kept for the parser's
-//! life (a thread started per read ran on its starter's core for part of the read), the
-//! applying thread takes a piece unindexed when it would otherwise wait, lines are checked as
-//! UTF-8 by the applying thread, and the string-end scan counts long strings' escapes, so
-//! measuring a tool output is a lookup instead of a second pass. The parser issue's goal of
-//! 1 GB/s is met on two cores, not on one.
+//! seqch is 5.9× the baseline (the bench's other group, by lines: 35.8 against 229.3 ms, 6.4×).
+//! Earlier the same day it was 42.5 against 235.5 ms (5.5×), and the day before 66.1 against
+//! 215.5 ms (3.3×). What changed: the second thread is kept for the parser's life (a thread
+//! started per read ran on its starter's core for part of the read); before every line it
+//! asks whether the applying thread is waiting, and then hands the piece over as far as it
+//! is indexed, the rest to be indexed where it is applied; whichever thread is ahead checks
+//! the lines' UTF-8; and the string-end scan counts long strings' escapes, so measuring a tool
+//! output is a lookup instead of a second pass. The parser issue's goal of 1 GB/s is met on
+//! two cores, not on one.
 //!
 //! Against ccusage 20.0.24 (native) on the Claude part of a 211 MB generated corpus
 //! (`cargo run --release -p seqch-bench -- gen --mb 200 --out /tmp/corpus`, 136 MB of Claude

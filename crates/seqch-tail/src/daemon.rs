@@ -16,11 +16,36 @@
 //! # Measured (2026-11-25, 2 cores, release build, local ClickHouse 26.9)
 //! - Backfill, `U=… CORPUS=/tmp/corpus1g python3 benches/scripts/backfill.py` (a corpus from
 //!   `seqch-bench gen --mb 1024`: 499 files, 1,074 MB, 691 MB Claude + 336 MB Codex), best of
-//!   three, page cache warm, all in one run; `TAIL=<binary>` measures another build in the same
-//!   conditions. This machine's speed drifts by 20 % or more from run to run (a best-of-three
-//!   `run --once` of one build went from 0.88 to 1.09 s within the hour), so the ratios,
-//!   measured together, are what to compare. Rounds alternating the build before the latest
-//!   work (`f874399`) and after it:
+//!   three, all in one run, the corpus read into the page cache before every timed run (this
+//!   machine gives cold cached pages back within seconds: half the corpus within 20 s, so runs
+//!   measured before that was done read part of it from disk); `TAIL=<binary>` measures another
+//!   build in the same conditions. This machine's speed drifts by 20–40 % within minutes (the
+//!   same build's `run --once` took 1.25 to 1.75 s of CPU in one hour), so ratios measured
+//!   together are what to compare, and means of alternating runs (`U=… CORPUS=… python3
+//!   benches/scripts/alternate.py OLD NEW`, `WHAT=summary` for `summary`; the machine's idle
+//!   core time from `/proc/stat`) show a change more steadily than a best of three.
+//!
+//!   Latest (2026-11-25, second round, `4363e32` → `cdcd555`: the indexing thread hands a
+//!   piece over mid-piece when the applying one would wait, a piece counts as applied from its
+//!   last line on, and the indexing thread checks UTF-8 too when it is ahead), 10 alternating
+//!   runs each: `run --once` mean 1.053 → 0.945 s (median 1.009 → 0.947 s), idle core time
+//!   0.36 → 0.25 s; `summary` 0.845 → 0.784 s (median 0.832 → 0.778 s), idle 0.32 → 0.22 s.
+//!   Three best-of-three rounds in the same (slow) hour, alternating the two builds:
+//!
+//!   | build | `cat` | `run --once` into ClickHouse | `summary --json` | ccusage 20.0.24 `daily --json --offline` | run / ccusage | summary / ccusage |
+//!   |---|---|---|---|---|---|---|
+//!   | `4363e32` | 0.19 s | 0.88 s | 0.80 s | 1.90 s | 2.16× | 2.37× |
+//!   | `cdcd555` | 0.18 s | 0.93 s | 0.76 s | 1.72 s | 1.85× | 2.28× |
+//!   | `4363e32` | 0.19 s | 0.97 s | 0.91 s | 1.96 s | 2.01× | 2.16× |
+//!   | `cdcd555` | 0.19 s | 1.09 s | 0.75 s | 1.86 s | 1.70× | 2.47× |
+//!   | `4363e32` | 0.18 s | 1.24 s | 0.97 s | 2.02 s | 1.63× | 2.08× |
+//!   | `cdcd555` | 0.22 s | 1.03 s | 0.97 s | 1.95 s | 1.88× | 2.00× |
+//!
+//!   A best of three still moves by more than the change in this hour; in a faster hour, the
+//!   first two of the three changes gave `run --once` 0.81–0.82 s against 1.63–1.75 s for
+//!   ccusage (2.00× and 2.13×), `summary` 0.64–0.67 s (2.55× and 2.63×).
+//!
+//!   Earlier the same day (`f874399` → `4363e32`), alternating best-of-three rounds:
 //!
 //!   | build | `cat` | `run --once` into ClickHouse | `summary --json` | ccusage 20.0.24 `daily --json --offline` | run / ccusage | summary / ccusage |
 //!   |---|---|---|---|---|---|---|
@@ -29,30 +54,32 @@
 //!   | `f874399` | 0.17 s | 0.97 s | 0.93 s | 1.79 s | 1.85× | 1.92× |
 //!   | after | 0.17 s | 0.95 s | 0.69 s | 1.91 s | 2.01× | 2.77× |
 //!
-//!   Best of three hides little of the drift (the same build's three runs spread by up to
-//!   40 %); means of alternating runs show the change more steadily (`U=… CORPUS=… python3
-//!   benches/scripts/alternate.py OLD NEW`, `WHAT=summary` for `summary`; the machine's idle
-//!   core time from `/proc/stat`). Two such series, in a fast and in a slow hour: `run
-//!   --once`, 8 runs each, 1.127 → 0.962 s and 1.213 → 1.022 s (medians 1.052 → 0.959 s and
-//!   1.160 → 0.986 s), idle core time 0.51 → 0.31 s and 0.55 → 0.34 s; `summary`, 10 runs each,
-//!   0.811 → 0.748 s and 1.024 → 0.909 s (medians 0.795 → 0.735 s and 1.014 → 0.954 s).
+//!   and alternating means, in a fast and in a slow hour: `run --once`, 8 runs each, 1.127 →
+//!   0.962 s and 1.213 → 1.022 s, idle core time 0.51 → 0.31 s and 0.55 → 0.34 s; `summary`,
+//!   10 runs each, 0.811 → 0.748 s and 1.024 → 0.909 s.
 //!
 //!   Goals: ≥ 2× faster than ccusage for `run --once` is reached in some rounds and not in
-//!   others (1.7–2.2× over six rounds; ccusage's own best of three moves between 1.6 and 2.0 s);
-//!   within 3× of `cat` is not (5–7×: `cat` is the kernel's page-cache copy alone, which is
-//!   also a tenth of seqch's own CPU).
-//! - Where the time goes: the applying thread and the reading and indexing thread now have
-//!   about half the client's CPU each (perf: 49 % and 46 %, the flusher 5 %; client 1.2–1.3 s,
-//!   server 0.2 s). What was left idle was mostly placement and hand-offs: a reading thread
-//!   started per read (a backfill reads hundreds of files) ran on its starter's core for part of
-//!   the read, and a thread that ran out of pieces waited for the other. The reading thread is
-//!   now kept for the parser's life, the applying thread indexes a piece itself rather than
-//!   wait for it, lines are checked as UTF-8 where they are applied, a long string's escapes are
-//!   counted in the indexer's scan (the applying thread measured each tool output in a second
-//!   pass), the last eighth of a backfill (at most 32 MiB) goes in ordinary batches, so the
-//!   end waits for a few rows rather than a bulk batch (66–84 → 43–63 ms), and in bulk the
-//!   flusher writes each batch into the buffer of the last one (zeroing fresh pages had been
-//!   5.7 % of the process's CPU).
+//!   others (1.6–2.2× over the rounds above, in which ccusage's own best of three moved
+//!   between 1.6 and 2.0 s); within 3× of `cat` is not (4.4–5.9× today: `cat` is the kernel's
+//!   page-cache copy alone, which is also a tenth of seqch's own CPU).
+//! - Where the time goes: the client's CPU is 1.2–1.3 s in a fast hour, the server's 0.2 s, on
+//!   two cores: with the idle time down to about 0.25 s of core time per run, `run --once` is
+//!   now bound by CPU. perf: the applying thread about 51 %, the reading and indexing thread
+//!   44 %, the flusher 5 %; the indexer's scan (structure and string ends) 28 % of the
+//!   process, the kernel's page-cache copy 12 %, UTF-8 checks 5.5 %, field lookups about 10 %.
+//!   What was left idle was mostly placement and hand-offs. The reading thread is kept for the
+//!   parser's life (one started per read ran on its starter's core for part of the read); it
+//!   asks before every line whether the applying thread is waiting, and then hands the piece
+//!   over as far as it is indexed (asked once a piece, the applying thread waited for most of
+//!   a piece's indexing every time); a piece counts as applied from its last line on, so the
+//!   next is there when the applying thread comes back for it instead of waking it a
+//!   scheduler round-trip later; whichever thread is ahead checks the UTF-8 (the applying
+//!   thread builds rows for the writer too, and is the busier in `run --once`). Also: a long
+//!   string's escapes are counted in the indexer's scan (the applying thread measured each
+//!   tool output in a second pass), the last eighth of a backfill (at most 32 MiB) goes in
+//!   ordinary batches, so the end waits for a few rows rather than a bulk batch (66–84 →
+//!   43–63 ms), and in bulk the flusher writes each batch into the buffer of the last one
+//!   (zeroing fresh pages had been 5.7 % of the process's CPU).
 //! - Before that, the same day: inserts read the batch through `input()` as plain types (the
 //!   server parsed RowBinary into `LowCardinality` columns at a temporary column per value);
 //!   the catch-up pass runs the writer in bulk ([`Writer::set_bulk`]: 7 INSERTs instead of
@@ -61,8 +88,12 @@
 //!   prices looked up once per model, the summary aggregated without allocating keys, the
 //!   keyed-secret regex skipped for texts without its words, Claude's call records boxed. That
 //!   took `run --once` from 1.3–1.4× ccusage to 1.7–1.8×.
-//! - Tried and dropped: spinning up to 50–200 µs before blocking on the piece channels (idle
-//!   time down, wall time within the noise), larger or more pieces ahead (1 MiB pieces were
+//! - Tried and dropped: reading in 64 KiB chunks and handing over whatever is read when the
+//!   applying thread waits (its waits fell from about 110 to 70 ms a run, but the extra reads
+//!   and hand-offs cost more CPU than that), a fixed ring of small read buffers instead of one
+//!   per file (no difference in a C model of the copy), spinning up to 50–200 µs before
+//!   blocking on the piece channels (idle time down, wall time within the noise), larger or
+//!   more pieces ahead (1 MiB pieces were
 //!   slower: a piece no longer stays in the cache between its copy and its scan), checking
 //!   UTF-8 on the indexing thread again once the threads were balanced (slower for `run
 //!   --once`), counting decoded sizes in wider index nodes (every string paid for it), a
