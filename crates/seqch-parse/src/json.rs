@@ -8,7 +8,7 @@
 //! tool output costs a scan, not a copy. A string is unescaped only when it is read, in place in
 //! the line (its decoded form is never longer), once. Lengths and line counts of long texts are
 //! measured on the escaped bytes without decoding them ([`Value::text_size`]): the string-end
-//! scan counts a long string's escapes on its way, on the indexing thread.
+//! scan counts a long string's escapes on its way.
 //!
 //! The whole line is checked as UTF-8 (simdutf8) and against JSON's grammar, as `JSON.parse`
 //! checks it: brackets, separators, literals, number syntax, and in strings no raw control

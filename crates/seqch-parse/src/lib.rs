@@ -23,9 +23,10 @@
 //! `tests/alloc.rs`). Tool outputs are measured on their escaped bytes without being decoded.
 //! A read of 128 KiB or more (a backfill) is read and indexed ahead on a second thread (started
 //! once per parser, and lent the read's buffer for the call), up to 256 KiB at a time, while
-//! the calling thread checks the lines already indexed as UTF-8 and applies them, in order (and
-//! indexes a piece itself rather than wait for it); the rows are the same either way
-//! (`tests/bad_input.rs`, `tests/streaming.rs`).
+//! the calling thread applies the lines already indexed, in order. The two share the work line
+//! by line: the calling thread indexes the rest of a piece itself rather than wait for it, and
+//! whichever thread is ahead checks the lines' UTF-8. The rows are the same either way
+//! (`tests/bad_input.rs`, `tests/streaming.rs`, and `Parser::apply_piece`'s test).
 //! Streaming, restarts and bad input are covered on [`Parser`]. The counting rules, which decide
 //! every number, follow the performance notes.
 //!

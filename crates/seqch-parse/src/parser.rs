@@ -480,6 +480,9 @@ const INDEX_AHEAD_BYTES: usize = 128 << 10;
 const FIRST_PIECE_BYTES: usize = 32 << 10;
 const SUB_PIECE_BYTES: usize = 256 << 10;
 const PIECES_AHEAD: usize = 2;
+/// A piece's last line up to this size (about 20 µs of applying) is short enough to count the
+/// piece as applied before it (see `Parser::apply_piece`).
+const SHORT_LAST_LINE_BYTES: usize = 32 << 10;
 
 /// What [`Parser::feed_from`] read and parsed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -525,16 +528,19 @@ struct Piece<'b> {
 }
 
 /// The reading thread of [`Parser::feed_from`]: reads `region` full from `src` (or to the end of
-/// `src`), cuts it into pieces of whole lines of about [`SUB_PIECE_BYTES`], indexes each into a
-/// free index and hands it on, in order. Returns the bytes read, and the error that stopped it.
+/// `src`), cuts it into pieces of whole lines of about [`SUB_PIECE_BYTES`], indexes their lines
+/// into a free index, as far as the applying thread leaves it time to, and hands each piece on,
+/// in order. Returns the bytes read, and the error that stopped it.
 ///
 /// Which thread is the busier depends on the lines (long outputs are mostly indexing, short
-/// lines mostly applying). `unapplied` counts the pieces handed on and not yet applied (up to
-/// their last line): when it is 0, the applying thread is waiting or about to, and the piece
-/// goes to it at once, with the lines not yet indexed left to it. From 2, a piece waits for
-/// it, and this thread, ahead, also checks the UTF-8 of the lines it indexes. Looked at before every line, so that neither thread waits
-/// longer than a line takes: looked at once a piece, the applying thread waited for most of
-/// a piece's indexing whenever the reading one was the busier.
+/// lines mostly applying), so the work is shared line by line. `unapplied` counts the pieces
+/// handed on and not yet applied (up to their last line, when it is short). Before every line:
+/// at 0, the applying thread is waiting or about to, and the piece goes to it at once, with
+/// the lines not yet indexed left to it; at 1, the line is indexed; from 2, a whole piece waits
+/// to be applied, so this thread is ahead and also checks the line's UTF-8. (Asked once a
+/// piece instead, the applying thread waited for most of a piece's indexing whenever this one
+/// was the busier.) The applying thread still waits for a piece's read from `src`, and this
+/// one for a free index when all are handed on.
 fn read_ahead<'b>(
     src: &mut (dyn Read + Send),
     offset: u64,
@@ -727,33 +733,10 @@ impl Parser {
                 *read_outcome = Some((outcome, free.try_iter().collect::<Vec<_>>()));
             });
             let mut used = 0u64;
-            for Piece {
-                at,
-                bytes,
-                index,
-                indexed,
-            } in indexed
-            {
-                // The piece counts as applied from its last line on: the reading thread then
-                // hands the next one on while that line is applied, and this thread finds it
-                // there instead of sleeping until it comes.
-                let last = memchr::memrchr(b'\n', &bytes[..bytes.len() - 1]).map_or(0, |nl| nl + 1);
-                let applied = || unapplied.fetch_sub(1, Ordering::Relaxed);
-                for (line, line_index) in index.lines(bytes.as_ptr()) {
-                    if line.start >= last {
-                        applied();
-                    }
-                    let line_at = at + line.start as u64;
-                    let line_index = line_index.check(&bytes[line.clone()]);
-                    self.apply(file, line_at, &mut bytes[line], line_index, sink);
-                }
-                if indexed <= last {
-                    self.feed(file, at + indexed as u64, &mut bytes[indexed..last], sink);
-                    applied();
-                    self.feed(file, at + last as u64, &mut bytes[last..], sink);
-                }
-                used += bytes.len() as u64;
-                if let Err(back) = to_reader.send(index) {
+            for mut piece in indexed {
+                self.apply_piece(file, &mut piece, unapplied, sink);
+                used += piece.bytes.len() as u64;
+                if let Err(back) = to_reader.send(piece.index) {
                     spare.push(back.0);
                 }
             }
@@ -766,6 +749,57 @@ impl Parser {
         match error {
             Some(e) if used == 0 => Err(e),
             _ => Ok(Fed { read, used }),
+        }
+    }
+
+    /// Applies a piece from the reading thread: its indexed lines, then the rest, which this
+    /// thread indexes itself. `unapplied` goes down by one from the piece's last line on when
+    /// that line is short: the reading thread then hands the next piece on while the line is
+    /// applied, and this thread finds it there instead of sleeping until it comes. Before a
+    /// long last line, that would leave the reading thread idle while this one still had the
+    /// line to do, so then it goes down after the piece.
+    fn apply_piece(
+        &mut self,
+        file: FileId,
+        piece: &mut Piece<'_>,
+        unapplied: &AtomicUsize,
+        sink: &mut dyn Sink,
+    ) {
+        let Piece {
+            at,
+            ref mut bytes,
+            ref index,
+            indexed,
+        } = *piece;
+        let last = memchr::memrchr(b'\n', &bytes[..bytes.len() - 1]).map_or(0, |nl| nl + 1);
+        let applied_from = if bytes.len() - last <= SHORT_LAST_LINE_BYTES {
+            last
+        } else {
+            bytes.len()
+        };
+        let applied = || unapplied.fetch_sub(1, Ordering::Relaxed);
+        for (line, line_index) in index.lines(bytes.as_ptr()) {
+            if line.start >= applied_from {
+                applied();
+            }
+            let line_at = at + line.start as u64;
+            let line_index = line_index.check(&bytes[line.clone()]);
+            self.apply(file, line_at, &mut bytes[line], line_index, sink);
+        }
+        if indexed <= applied_from {
+            self.feed(
+                file,
+                at + indexed as u64,
+                &mut bytes[indexed..applied_from],
+                sink,
+            );
+            applied();
+            self.feed(
+                file,
+                at + applied_from as u64,
+                &mut bytes[applied_from..],
+                sink,
+            );
         }
     }
 
@@ -864,5 +898,119 @@ impl Parser {
     /// Calls with tokens whose model had no price, by model.
     pub fn unpriced(&self) -> &BTreeMap<String, u64> {
         &self.shared.unpriced
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// Every row a parser emits, as it is emitted.
+    #[derive(Default)]
+    struct Rows(Vec<String>);
+
+    impl Sink for Rows {
+        fn turn(&mut self, turn: &Turn<'_>, replaces: Option<&Turn<'_>>) {
+            self.0.push(format!("{turn:?} replacing {replaces:?}"));
+        }
+        fn tool_call(&mut self, call: &ToolCall<'_>) {
+            self.0.push(format!("{call:?}"));
+        }
+        fn rate_limit(&mut self, limit: &RateLimit<'_>) {
+            self.0.push(format!("{limit:?}"));
+        }
+        fn session(&mut self, session: &Session<'_>) {
+            self.0.push(format!("{session:?}"));
+        }
+    }
+
+    /// How a test piece ends.
+    #[derive(Debug, Clone, Copy)]
+    enum End {
+        /// With a line of the log.
+        Line,
+        EmptyLine,
+        /// With a line longer than [`SHORT_LAST_LINE_BYTES`].
+        LongLine,
+    }
+
+    /// A real Claude log with an empty line and a `\r\n` line end, ending as `end` says.
+    fn log(end: End) -> Vec<u8> {
+        let real = include_bytes!(
+            "../tests/fixtures/cases/claude-spotter-2.1.38-tool-heavy/claude/projects/-home-marco-projects-spotter/d6e0bada-1959-4eec-a9d2-0bfade768d8f.jsonl"
+        );
+        let mut text = Vec::new();
+        for (i, line) in real.split_inclusive(|&b| b == b'\n').enumerate() {
+            text.extend_from_slice(line);
+            if i == 2 {
+                text.push(b'\n');
+            }
+            if i == 4 {
+                text.pop();
+                text.extend_from_slice(b"\r\n");
+            }
+        }
+        match end {
+            End::Line => {}
+            End::EmptyLine => text.push(b'\n'),
+            End::LongLine => {
+                let data = "x".repeat(SHORT_LAST_LINE_BYTES);
+                let line = format!("{{\"type\":\"progress\",\"data\":\"{data}\"}}\n");
+                text.extend_from_slice(line.as_bytes());
+            }
+        }
+        text
+    }
+
+    /// The rows of `text` parsed by `parse`, then finished.
+    fn rows(
+        text: &[u8],
+        parse: impl FnOnce(&mut Parser, FileId, &mut [u8], &mut Rows),
+    ) -> Vec<String> {
+        let mut parser = Parser::new(Prices::embedded());
+        let path = Path::new("/p/d6e0bada-1959-4eec-a9d2-0bfade768d8f.jsonl");
+        let id = parser.open(Agent::Claude, path);
+        let mut rows = Rows::default();
+        parse(&mut parser, id, &mut text.to_vec(), &mut rows);
+        parser.finish(&mut rows);
+        rows.0
+    }
+
+    #[test]
+    fn a_piece_is_applied_as_fed_wherever_its_indexing_stopped() {
+        for end in [End::Line, End::EmptyLine, End::LongLine] {
+            let text = log(end);
+            let want = rows(&text, |parser, id, bytes, sink| {
+                parser.feed(id, 0, bytes, sink);
+            });
+            assert!(want.len() > 10, "{want:?}");
+            for work in [LineWork::Index, LineWork::Check] {
+                for lines in 0..=41 {
+                    let got = rows(&text, |parser, id, bytes, sink| {
+                        let mut index = IndexedPiece::default();
+                        let asked = Cell::new(0);
+                        let indexed = index.build(bytes, || {
+                            asked.set(asked.get() + 1);
+                            if asked.get() > lines {
+                                LineWork::Leave
+                            } else {
+                                work
+                            }
+                        });
+                        let unapplied = AtomicUsize::new(1);
+                        let mut piece = Piece {
+                            at: 0,
+                            bytes,
+                            index,
+                            indexed,
+                        };
+                        parser.apply_piece(id, &mut piece, &unapplied, sink);
+                        assert_eq!(unapplied.load(Ordering::Relaxed), 0, "counted once");
+                    });
+                    assert_eq!(got, want, "{lines} lines indexed, ending with {end:?}");
+                }
+            }
+        }
     }
 }

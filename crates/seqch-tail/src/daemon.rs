@@ -93,10 +93,9 @@
 //!   and hand-offs cost more CPU than that), a fixed ring of small read buffers instead of one
 //!   per file (no difference in a C model of the copy), spinning up to 50–200 µs before
 //!   blocking on the piece channels (idle time down, wall time within the noise), larger or
-//!   more pieces ahead (1 MiB pieces were
-//!   slower: a piece no longer stays in the cache between its copy and its scan), checking
-//!   UTF-8 on the indexing thread again once the threads were balanced (slower for `run
-//!   --once`), counting decoded sizes in wider index nodes (every string paid for it), a
+//!   more pieces ahead (1 MiB pieces were slower: a piece no longer stays in the cache between
+//!   its copy and its scan), checking every line's UTF-8 on the indexing thread (slower for
+//!   `run --once`, where the applying thread is not always the busier), counting decoded sizes in wider index nodes (every string paid for it), a
 //!   first-byte check before key comparisons, batches held ten times longer whenever rows kept
 //!   coming (merges came back).
 //! - Earlier days: with simd-json's tape, `run --once` took 2.07–2.10 s and `summary`
