@@ -476,7 +476,8 @@ pub struct Parser {
 /// backfill reads megabytes at a time.
 const INDEX_AHEAD_BYTES: usize = 128 << 10;
 /// The size of those sub-pieces (rounded up to a line end), and how many are indexed ahead. The
-/// first is smaller, so that this thread waits less before the first lines of a read.
+/// first ones are smaller: this thread reads and applies the first itself while the second
+/// thread starts, and waits less for the second thread's first.
 const FIRST_PIECE_BYTES: usize = 32 << 10;
 const SUB_PIECE_BYTES: usize = 256 << 10;
 const PIECES_AHEAD: usize = 2;
@@ -528,9 +529,9 @@ struct Piece<'b> {
 }
 
 /// The reading thread of [`Parser::feed_from`]: reads `region` full from `src` (or to the end of
-/// `src`), cuts it into pieces of whole lines of about [`SUB_PIECE_BYTES`], indexes their lines
+/// `src`; its first `filled` bytes are read already), cuts it into pieces of whole lines of about [`SUB_PIECE_BYTES`], indexes their lines
 /// into a free index, as far as the applying thread leaves it time to, and hands each piece on,
-/// in order. Returns the bytes read, and the error that stopped it.
+/// in order. Returns the bytes it read, and the error that stopped it.
 ///
 /// Which thread is the busier depends on the lines (long outputs are mostly indexing, short
 /// lines mostly applying), so the work is shared line by line. `unapplied` counts the pieces
@@ -545,11 +546,12 @@ fn read_ahead<'b>(
     src: &mut (dyn Read + Send),
     offset: u64,
     region: &'b mut [u8],
+    filled: usize,
     free: &Receiver<IndexedPiece>,
     to_apply: &SyncSender<Piece<'b>>,
     unapplied: &AtomicUsize,
 ) -> (u64, Option<std::io::Error>) {
-    let (mut rest, mut at, mut filled, mut read, mut ended) = (region, offset, 0, 0u64, false);
+    let (mut rest, mut at, mut filled, mut read, mut ended) = (region, offset, filled, 0u64, false);
     let mut piece_bytes = FIRST_PIECE_BYTES;
     loop {
         // A piece's worth of bytes, and on until a line ends in them or the input does.
@@ -688,7 +690,7 @@ impl Parser {
     /// Reads up to `len` bytes of a file from `src`, which stands at byte `offset` of it, into
     /// `buf`, and parses their complete lines as [`Parser::feed`] does. From 128 KiB on, the
     /// parser's second thread reads and indexes sub-pieces ahead, in order, while this one
-    /// applies their lines, in order; the call returns once that thread is done with `src` and
+    /// applies their lines, in order (after reading and applying the first itself); the call returns once that thread is done with `src` and
     /// `buf`. A read error ends the call: with what was parsed before it, or, when nothing was,
     /// as the error.
     pub fn feed_from(
@@ -704,6 +706,19 @@ impl Parser {
         if len < INDEX_AHEAD_BYTES {
             return self.read_then_feed(file, offset, src, len, buf, sink);
         }
+        let region = region(buf, len);
+        // This thread reads the first sub-piece itself and applies it while the second thread
+        // wakes and reads on: waiting for that thread to wake and read it was about 30 ms of a
+        // backfill of 500 files.
+        let head_read = fill(src, &mut region[..FIRST_PIECE_BYTES])?;
+        if head_read < FIRST_PIECE_BYTES {
+            // `src` ended there.
+            let used = self.feed(file, offset, &mut region[..head_read], sink) as u64;
+            return Ok(Fed {
+                read: head_read as u64,
+                used,
+            });
+        }
         if self.reading.is_none() {
             self.reading = rayon_core::ThreadPoolBuilder::new()
                 .num_threads(1)
@@ -712,15 +727,22 @@ impl Parser {
                 .ok();
         }
         let Some(pool) = self.reading.take() else {
-            // No thread to be had: read it all, then parse it here.
-            return self.read_then_feed(file, offset, src, len, buf, sink);
+            // No thread to be had: read the rest, then parse it all here.
+            let read = head_read + fill(src, &mut region[head_read..])?;
+            let used = self.feed(file, offset, &mut region[..read], sink) as u64;
+            return Ok(Fed {
+                read: read as u64,
+                used,
+            });
         };
-        let region = region(buf, len);
+        let head = memchr::memrchr(b'\n', &region[..head_read]).map_or(0, |nl| nl + 1);
+        let (head_bytes, rest) = region.split_at_mut(head);
         let mut spare = std::mem::take(&mut self.pieces);
         spare.resize_with(PIECES_AHEAD + 1, IndexedPiece::default);
         let reading = &mut *src;
         let mut read_outcome = None;
-        let unapplied = &AtomicUsize::new(0);
+        // The head counts as a piece handed on until it is applied.
+        let unapplied = &AtomicUsize::new(1);
         let used = pool.in_place_scope(|scope| {
             let (to_reader, free) = std::sync::mpsc::sync_channel::<IndexedPiece>(PIECES_AHEAD + 1);
             let (to_apply, indexed) = std::sync::mpsc::sync_channel::<Piece>(PIECES_AHEAD + 1);
@@ -729,10 +751,14 @@ impl Parser {
             }
             let read_outcome = &mut read_outcome;
             scope.spawn(move |_| {
-                let outcome = read_ahead(reading, offset, region, &free, &to_apply, unapplied);
+                let rest_at = offset + head as u64;
+                let filled = head_read - head;
+                let outcome =
+                    read_ahead(reading, rest_at, rest, filled, &free, &to_apply, unapplied);
                 *read_outcome = Some((outcome, free.try_iter().collect::<Vec<_>>()));
             });
-            let mut used = 0u64;
+            let mut used = self.feed(file, offset, head_bytes, sink) as u64;
+            unapplied.fetch_sub(1, Ordering::Relaxed);
             for mut piece in indexed {
                 self.apply_piece(file, &mut piece, unapplied, sink);
                 used += piece.bytes.len() as u64;
@@ -748,7 +774,10 @@ impl Parser {
         self.pieces = spare;
         match error {
             Some(e) if used == 0 => Err(e),
-            _ => Ok(Fed { read, used }),
+            _ => Ok(Fed {
+                read: head_read as u64 + read,
+                used,
+            }),
         }
     }
 

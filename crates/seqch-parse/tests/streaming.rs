@@ -174,12 +174,14 @@ fn big_file(case: &str) -> (LogFile, Vec<u8>) {
 }
 
 /// Reads `bytes` the way the daemon does: `feed_from` until nothing more is parsed, going on
-/// after an error from where the last call stopped.
+/// after an error from where the last call stopped. Each call asks for `more` bytes than are
+/// left, as when a file is cut short between its size being taken and its read.
 fn read_ahead_pass(
     file: &LogFile,
     bytes: &[u8],
     sizes: &[usize],
     fails_after: Option<usize>,
+    more: usize,
 ) -> (Tables, u64) {
     let mut parser = Parser::new(Prices::embedded());
     let id = parser.open(file.agent, &file.path);
@@ -192,7 +194,7 @@ fn read_ahead_pass(
             reads: 0,
             fails_after: fails_after.take(),
         };
-        let len = (bytes.len() - at) as u64;
+        let len = (bytes.len() - at + more) as u64;
         match parser.feed_from(id, at as u64, &mut src, len, &mut buf, &mut tables) {
             Ok(fed) if fed.used == 0 => break,
             Ok(fed) => at += fed.used as usize,
@@ -210,6 +212,7 @@ proptest! {
     fn reading_ahead_on_a_second_thread_gives_the_rows_of_one_pass(
         sizes in prop::collection::vec(1usize..400_000, 1..6),
         fails_after in prop::option::of(0usize..3_000_000),
+        more in prop_oneof![Just(0usize), 0usize..400_000],
     ) {
         // Claude (2.8 MB), and Codex, whose ids hold byte offsets (1.0 MB).
         for case in ["claude-spotter-2.1.39-subagents", "codex-localpush-compaction"] {
@@ -219,7 +222,7 @@ proptest! {
             let mut want = Tables::default();
             parser.feed(id, 0, &mut bytes.clone(), &mut want);
             parser.finish(&mut want);
-            let (got, skipped) = read_ahead_pass(&file, &bytes, &sizes, fails_after);
+            let (got, skipped) = read_ahead_pass(&file, &bytes, &sizes, fails_after, more);
             prop_assert_eq!(skipped, parser.skipped().total(), "{}", case);
             prop_assert_eq!(got, want, "{}", case);
         }
