@@ -25,25 +25,28 @@
 //!   benches/scripts/alternate.py OLD NEW`, `WHAT=summary` for `summary`; the machine's idle
 //!   core time from `/proc/stat`) show a change more steadily than a best of three.
 //!
-//!   Latest (2026-11-25, second round, `4363e32` → `cdcd555`: the indexing thread hands a
+//!   Latest (2026-11-25, second round, `4363e32` → `67a2274`: the indexing thread hands a
 //!   piece over mid-piece when the applying one would wait, a piece counts as applied from its
-//!   last line on, and the indexing thread checks UTF-8 too when it is ahead), 10 alternating
-//!   runs each: `run --once` mean 1.053 → 0.945 s (median 1.009 → 0.947 s), idle core time
-//!   0.36 → 0.25 s; `summary` 0.845 → 0.784 s (median 0.832 → 0.778 s), idle 0.32 → 0.22 s.
-//!   Three best-of-three rounds in the same (slow) hour, alternating the two builds:
+//!   last short line on, the indexing thread checks UTF-8 too when it is ahead, and the
+//!   applying thread reads and applies a large read's first piece itself), 10 alternating
+//!   runs each: `run --once` mean 1.021 → 0.905 s (median 0.974 → 0.878 s), idle core time
+//!   0.33 → 0.23 s; `summary` 0.839 → 0.792 s (median 0.816 → 0.811 s), idle 0.33 → 0.21 s.
+//!   (Before the last change, in another hour: 1.053 → 0.945 s and 0.845 → 0.784 s.)
+//!   Best-of-three rounds alternating the two builds:
 //!
 //!   | build | `cat` | `run --once` into ClickHouse | `summary --json` | ccusage 20.0.24 `daily --json --offline` | run / ccusage | summary / ccusage |
 //!   |---|---|---|---|---|---|---|
+//!   | `4363e32` | 0.17 s | 1.11 s | 0.89 s | 1.89 s | 1.71× | 2.12× |
+//!   | `67a2274` | 0.15 s | 0.83 s | 0.72 s | 1.88 s | 2.27× | 2.59× |
+//!   | `4363e32` | 0.16 s | 1.00 s | 0.82 s | 2.18 s | 2.17× | 2.65× |
+//!   | `67a2274` | 0.17 s | 1.01 s | 0.86 s | 1.81 s | 1.80× | 2.11× |
 //!   | `4363e32` | 0.19 s | 0.88 s | 0.80 s | 1.90 s | 2.16× | 2.37× |
 //!   | `cdcd555` | 0.18 s | 0.93 s | 0.76 s | 1.72 s | 1.85× | 2.28× |
 //!   | `4363e32` | 0.19 s | 0.97 s | 0.91 s | 1.96 s | 2.01× | 2.16× |
 //!   | `cdcd555` | 0.19 s | 1.09 s | 0.75 s | 1.86 s | 1.70× | 2.47× |
-//!   | `4363e32` | 0.18 s | 1.24 s | 0.97 s | 2.02 s | 1.63× | 2.08× |
-//!   | `cdcd555` | 0.22 s | 1.03 s | 0.97 s | 1.95 s | 1.88× | 2.00× |
 //!
-//!   A best of three still moves by more than the change in this hour; in a faster hour, the
-//!   first two of the three changes gave `run --once` 0.81–0.82 s against 1.63–1.75 s for
-//!   ccusage (2.00× and 2.13×), `summary` 0.64–0.67 s (2.55× and 2.63×).
+//!   A best of three still moves by more than the change within an hour here (one build's
+//!   `run --once` took 0.83 and 1.01 s in consecutive rounds, ccusage 1.72 to 2.18 s).
 //!
 //!   Earlier the same day (`f874399` → `4363e32`), alternating best-of-three rounds:
 //!
@@ -59,8 +62,8 @@
 //!   10 runs each, 0.811 → 0.748 s and 1.024 → 0.909 s.
 //!
 //!   Goals: ≥ 2× faster than ccusage for `run --once` is reached in some rounds and not in
-//!   others (1.6–2.2× over the rounds above, in which ccusage's own best of three moved
-//!   between 1.6 and 2.0 s); within 3× of `cat` is not (4.4–5.9× today: `cat` is the kernel's
+//!   others (1.6–2.3× over the rounds above, in which ccusage's own best of three moved
+//!   between 1.6 and 2.2 s); within 3× of `cat` is not (4.4–6.5×: `cat` is the kernel's
 //!   page-cache copy alone, which is also a tenth of seqch's own CPU).
 //! - Where the time goes: the client's CPU is 1.2–1.3 s in a fast hour, the server's 0.2 s, on
 //!   two cores: with the idle time down to about 0.25 s of core time per run, `run --once` is
@@ -71,10 +74,12 @@
 //!   parser's life (one started per read ran on its starter's core for part of the read); it
 //!   asks before every line whether the applying thread is waiting, and then hands the piece
 //!   over as far as it is indexed (asked once a piece, the applying thread waited for most of
-//!   a piece's indexing every time); a piece counts as applied from its last line on, so the
-//!   next is there when the applying thread comes back for it instead of waking it a
-//!   scheduler round-trip later; whichever thread is ahead checks the UTF-8 (the applying
-//!   thread builds rows for the writer too, and is the busier in `run --once`). Also: a long
+//!   a piece's indexing every time); a piece counts as applied from its last line on (when
+//!   that line is short), so the next is there when the applying thread comes back for it
+//!   instead of waking it a scheduler round-trip later; whichever thread is ahead checks the
+//!   UTF-8 (the applying thread builds rows for the writer too, and is the busier in `run
+//!   --once`); the applying thread reads and applies a read's first 32 KiB itself instead of
+//!   waiting for the other thread to wake and read them (~30 ms a backfill). Also: a long
 //!   string's escapes are counted in the indexer's scan (the applying thread measured each
 //!   tool output in a second pass), the last eighth of a backfill (at most 32 MiB) goes in
 //!   ordinary batches, so the end waits for a few rows rather than a bulk batch (66–84 →
