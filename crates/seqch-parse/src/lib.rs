@@ -39,18 +39,19 @@
 //!
 //! | | time | throughput | lines/s |
 //! |---|---|---|---|
-//! | seqch | 39.6 ms | 1.60 GiB/s | 1.05 M |
-//! | `serde_json::Value` baseline | 235.4 ms | 276 MiB/s | 164 k |
+//! | seqch | 35.2 ms | 1.78 GiB/s | 1.07 M |
+//! | `serde_json::Value` baseline | 217.7 ms | 294 MiB/s | 172 k |
 //!
-//! seqch is 5.9× the baseline (the bench's other group, by lines: 35.8 against 229.3 ms, 6.4×).
-//! Earlier the same day it was 42.5 against 235.5 ms (5.5×), and the day before 66.1 against
-//! 215.5 ms (3.3×). What changed: the second thread is kept for the parser's life (a thread
-//! started per read ran on its starter's core for part of the read); before every line it
-//! asks whether the applying thread is waiting, and then hands the piece over as far as it
-//! is indexed, the rest to be indexed where it is applied; whichever thread is ahead checks
-//! the lines' UTF-8; and the string-end scan counts long strings' escapes, so measuring a tool
-//! output is a lookup instead of a second pass. The parser issue's goal of 1 GB/s is met on
-//! two cores, not on one.
+//! seqch is 6.2× the baseline (a second run: 40.8 against 227.0 ms, 5.6×; by lines 32.3
+//! against 219.8 ms, 6.8×). Earlier the same day it was 42.5 against 235.5 ms (5.5×), and the
+//! day before 66.1 against 215.5 ms (3.3×). What changed: the second thread is kept for the
+//! parser's life (a thread started per read ran on its starter's core for part of the read);
+//! before every line it asks whether the applying thread is waiting, and then hands the piece
+//! over as far as it is indexed, the rest to be indexed where it is applied; whichever thread
+//! is ahead checks the lines' UTF-8; the applying thread reads and applies a read's first
+//! piece itself while the other wakes; and the string-end scan counts long strings' escapes,
+//! so measuring a tool output is a lookup instead of a second pass. The parser issue's goal of
+//! 1 GB/s is met on two cores, not on one.
 //!
 //! Against ccusage 20.0.24 (native) on the Claude part of a 211 MB generated corpus
 //! (`cargo run --release -p seqch-bench -- gen --mb 200 --out /tmp/corpus`, 136 MB of Claude
