@@ -476,8 +476,8 @@ pub struct Parser {
 /// backfill reads megabytes at a time.
 const INDEX_AHEAD_BYTES: usize = 128 << 10;
 /// The size of those sub-pieces (rounded up to a line end), and how many are indexed ahead. The
-/// first ones are smaller: this thread reads and applies the first itself while the second
-/// thread starts, and waits less for the second thread's first.
+/// first ones are smaller. This thread reads the first 32 KiB itself and applies their complete
+/// lines while the second thread wakes and reads on (the rest of them start its first piece).
 const FIRST_PIECE_BYTES: usize = 32 << 10;
 const SUB_PIECE_BYTES: usize = 256 << 10;
 const PIECES_AHEAD: usize = 2;
@@ -529,16 +529,18 @@ struct Piece<'b> {
 }
 
 /// The reading thread of [`Parser::feed_from`]: reads `region` full from `src` (or to the end of
-/// `src`; its first `filled` bytes are read already), cuts it into pieces of whole lines of about [`SUB_PIECE_BYTES`], indexes their lines
-/// into a free index, as far as the applying thread leaves it time to, and hands each piece on,
-/// in order. Returns the bytes it read, and the error that stopped it.
+/// `src`; its first `filled` bytes are read already), cuts it into pieces of whole lines of
+/// about [`SUB_PIECE_BYTES`], indexes their lines into a free index, as far as the applying
+/// thread leaves it time to, and hands each piece on, in order. Returns the bytes it read, and
+/// the error that stopped it.
 ///
 /// Which thread is the busier depends on the lines (long outputs are mostly indexing, short
 /// lines mostly applying), so the work is shared line by line. `unapplied` counts the pieces
-/// handed on and not yet applied (up to their last line, when it is short). Before every line:
-/// at 0, the applying thread is waiting or about to, and the piece goes to it at once, with
-/// the lines not yet indexed left to it; at 1, the line is indexed; from 2, a whole piece waits
-/// to be applied, so this thread is ahead and also checks the line's UTF-8. (Asked once a
+/// handed on and not yet applied (up to their last line, when it is short; the calling
+/// thread's own first piece counts too). Before every line: at 0, the applying thread is
+/// waiting or about to, and the piece goes to it at once, with the lines not yet indexed left
+/// to it; at 1, the line is indexed; from 2, a whole piece waits to be applied, so this thread
+/// is ahead and also checks the line's UTF-8. (Asked once a
 /// piece instead, the applying thread waited for most of a piece's indexing whenever this one
 /// was the busier.) The applying thread still waits for a piece's read from `src`, and this
 /// one for a free index when all are handed on.
@@ -690,9 +692,10 @@ impl Parser {
     /// Reads up to `len` bytes of a file from `src`, which stands at byte `offset` of it, into
     /// `buf`, and parses their complete lines as [`Parser::feed`] does. From 128 KiB on, the
     /// parser's second thread reads and indexes sub-pieces ahead, in order, while this one
-    /// applies their lines, in order (after reading and applying the first itself); the call returns once that thread is done with `src` and
-    /// `buf`. A read error ends the call: with what was parsed before it, or, when nothing was,
-    /// as the error.
+    /// applies their lines, in order, after reading the first 32 KiB and applying their
+    /// complete lines itself (all of it here when `src` ends within them, or when no thread
+    /// can be had); the call returns once that thread is done with `src` and `buf`. A read
+    /// error ends the call: with what was parsed before it, or, when nothing was, as the error.
     pub fn feed_from(
         &mut self,
         file: FileId,

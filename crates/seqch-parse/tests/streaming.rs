@@ -228,3 +228,106 @@ proptest! {
         }
     }
 }
+
+/// One large `feed_from` call over `src` (a reader of `src.len()` bytes failing after
+/// `fails_after` of them), asked for far more than `src` holds; the call's outcome and the
+/// rows, beside the rows of `feed` over the bytes it says it parsed.
+fn one_large_read(
+    file: &LogFile,
+    src: &[u8],
+    fails_after: Option<usize>,
+) -> (std::io::Result<seqch_parse::Fed>, Tables, Tables) {
+    let mut parser = Parser::new(Prices::embedded());
+    let id = parser.open(file.agent, &file.path);
+    let mut got = Tables::default();
+    let mut reader = Trickle {
+        bytes: src,
+        sizes: &[7_000, 1 << 20],
+        reads: 0,
+        fails_after,
+    };
+    let fed = parser.feed_from(id, 0, &mut reader, 1 << 20, &mut Vec::new(), &mut got);
+    parser.finish(&mut got);
+    let used = fed.as_ref().map_or(0, |f| f.used as usize);
+    let mut parser = Parser::new(Prices::embedded());
+    let id = parser.open(file.agent, &file.path);
+    let mut want = Tables::default();
+    parser.feed(id, 0, &mut src[..used].to_vec(), &mut want);
+    parser.finish(&mut want);
+    (fed, got, want)
+}
+
+/// Where the complete lines of `bytes` end.
+fn lines_end(bytes: &[u8]) -> usize {
+    memchr::memrchr(b'\n', bytes).map_or(0, |nl| nl + 1)
+}
+
+#[test]
+fn a_large_read_that_ends_or_fails_near_its_first_piece_parses_what_it_read() {
+    // The calling thread reads a large read's first 32 KiB itself; each way of ending near
+    // them: `src` ending inside them, or exactly at their end (after a line, or inside one),
+    // no line ending in them, a read failing inside them or just after them.
+    const FIRST: usize = 32 << 10;
+    let case = cases()
+        .into_iter()
+        .find(|c| c.ends_with("claude-spotter-2.1.39-subagents"))
+        .expect("the case");
+    let file = case_files(&case)
+        .into_iter()
+        .max_by_key(|f| std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0))
+        .expect("a file");
+    let log = read_log(&file.path).expect("read fixture");
+    assert!(lines_end(&log[..FIRST]) > 0 && log.len() > 300_000);
+    // Lines up to exactly 32 KiB: the log's, then one sized to end there.
+    let mut exact = log[..lines_end(&log[..FIRST - 100])].to_vec();
+    let pad = FIRST - exact.len() - "{\"type\":\"progress\",\"data\":\"\"}\n".len();
+    exact.extend_from_slice(
+        format!(
+            "{{\"type\":\"progress\",\"data\":\"{}\"}}\n",
+            "x".repeat(pad)
+        )
+        .as_bytes(),
+    );
+    assert_eq!(exact.len(), FIRST);
+    // A first line longer than 32 KiB, then the log's.
+    let mut long = format!(
+        "{{\"type\":\"progress\",\"data\":\"{}\"}}\n",
+        "x".repeat(40_000)
+    )
+    .into_bytes();
+    long.extend_from_slice(&log[..200_000]);
+
+    for (what, src, used) in [
+        ("ends inside", &log[..20_000], lines_end(&log[..20_000])),
+        ("ends at a line's end", &exact[..], FIRST),
+        (
+            "ends inside a line",
+            &log[..FIRST],
+            lines_end(&log[..FIRST]),
+        ),
+        ("no line ends in it", &long[..], lines_end(&long)),
+    ] {
+        let (fed, got, want) = one_large_read(&file, src, None);
+        let fed = fed.expect(what);
+        assert_eq!(
+            (fed.read as usize, fed.used as usize),
+            (src.len(), used),
+            "{what}"
+        );
+        assert_eq!(got, want, "{what}");
+    }
+
+    let (fed, ..) = one_large_read(&file, &log, Some(10_000));
+    assert_eq!(
+        fed.expect_err("a failure before anything is parsed")
+            .to_string(),
+        "the disk went away"
+    );
+    let (fed, got, want) = one_large_read(&file, &log, Some(40_000));
+    let fed = fed.expect("the first piece is parsed");
+    assert_eq!(
+        (fed.read as usize, fed.used as usize),
+        (FIRST, lines_end(&log[..FIRST]))
+    );
+    assert_eq!(got, want);
+}
