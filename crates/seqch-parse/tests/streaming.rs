@@ -146,9 +146,8 @@ impl std::io::Read for Trickle<'_> {
     }
 }
 
-/// The largest file of a case, with lines longer than a piece read ahead, an incomplete last
-/// line and enough bytes that `feed_from` reads it on a second thread.
-fn big_file(case: &str) -> (LogFile, Vec<u8>) {
+/// The largest file of the case whose directory ends with `case`, and its bytes.
+fn largest_file(case: &str) -> (LogFile, Vec<u8>) {
     let case = cases()
         .into_iter()
         .find(|c| c.ends_with(case))
@@ -157,11 +156,20 @@ fn big_file(case: &str) -> (LogFile, Vec<u8>) {
         .into_iter()
         .max_by_key(|f| std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0))
         .expect("a file");
-    let original = read_log(&file.path).expect("read fixture");
-    let long = format!(
-        "{{\"type\":\"progress\",\"data\":\"{}\"}}\n",
-        "x\\n".repeat(200_000)
-    );
+    let bytes = read_log(&file.path).expect("read fixture");
+    (file, bytes)
+}
+
+/// A Claude progress line carrying `data`.
+fn progress_line(data: &str) -> String {
+    format!("{{\"type\":\"progress\",\"data\":\"{data}\"}}\n")
+}
+
+/// The largest file of a case, with lines longer than a piece read ahead, an incomplete last
+/// line and enough bytes that `feed_from` reads it on a second thread.
+fn big_file(case: &str) -> (LogFile, Vec<u8>) {
+    let (file, original) = largest_file(case);
+    let long = progress_line(&"x\\n".repeat(200_000));
     let mut bytes = Vec::new();
     for (i, line) in original.split_inclusive(|&b| b == b'\n').enumerate() {
         bytes.extend_from_slice(line);
@@ -268,33 +276,15 @@ fn a_large_read_that_ends_or_fails_near_its_first_piece_parses_what_it_read() {
     // them: `src` ending inside them, or exactly at their end (after a line, or inside one),
     // no line ending in them, a read failing inside them or just after them.
     const FIRST: usize = 32 << 10;
-    let case = cases()
-        .into_iter()
-        .find(|c| c.ends_with("claude-spotter-2.1.39-subagents"))
-        .expect("the case");
-    let file = case_files(&case)
-        .into_iter()
-        .max_by_key(|f| std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0))
-        .expect("a file");
-    let log = read_log(&file.path).expect("read fixture");
+    let (file, log) = largest_file("claude-spotter-2.1.39-subagents");
     assert!(lines_end(&log[..FIRST]) > 0 && log.len() > 300_000);
     // Lines up to exactly 32 KiB: the log's, then one sized to end there.
     let mut exact = log[..lines_end(&log[..FIRST - 100])].to_vec();
-    let pad = FIRST - exact.len() - "{\"type\":\"progress\",\"data\":\"\"}\n".len();
-    exact.extend_from_slice(
-        format!(
-            "{{\"type\":\"progress\",\"data\":\"{}\"}}\n",
-            "x".repeat(pad)
-        )
-        .as_bytes(),
-    );
+    let pad = FIRST - exact.len() - progress_line("").len();
+    exact.extend_from_slice(progress_line(&"x".repeat(pad)).as_bytes());
     assert_eq!(exact.len(), FIRST);
     // A first line longer than 32 KiB, then the log's.
-    let mut long = format!(
-        "{{\"type\":\"progress\",\"data\":\"{}\"}}\n",
-        "x".repeat(40_000)
-    )
-    .into_bytes();
+    let mut long = progress_line(&"x".repeat(40_000)).into_bytes();
     long.extend_from_slice(&log[..200_000]);
 
     for (what, src, used) in [
