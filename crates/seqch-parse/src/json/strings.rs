@@ -158,15 +158,15 @@ impl StringEnds<'_> {
             return;
         }
         escapes.unicode |= self.unicode & inside != 0;
-        escapes.halves += backslashes.count_ones() + escaped.count_ones();
         let mut pad = [0; BLOCK];
         let (chunk, _) = block(self.s, self.at, &mut pad);
         let [n] = masks_using(chunk, [b'n'], self.avx2);
-        escapes.newlines += (escaped & n).count_ones();
+        escapes.add(backslashes, escaped, n);
     }
 }
 
-/// The escapes of a string's contents, as [`shrink`] counts them.
+/// The escapes of a string's contents, counted block by block, as the string-end scan and
+/// [`shrink`] count them.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Escapes {
     /// Twice the bytes decoding removes: a run of L backslashes loses (L + L % 2) / 2 bytes,
@@ -178,6 +178,14 @@ pub(super) struct Escapes {
 }
 
 impl Escapes {
+    /// Adds a block's escapes: the contents' `backslashes`, the characters they escape
+    /// (`escaped`), and the block's `n`s.
+    #[inline(always)]
+    fn add(&mut self, backslashes: u64, escaped: u64, n: u64) {
+        self.halves += backslashes.count_ones() + escaped.count_ones();
+        self.newlines += (escaped & n).count_ones();
+    }
+
     /// As [`shrink`] says: the bytes decoding removes and the `\n` escapes, unless there is a
     /// `\u` escape.
     pub(super) fn shrink(self) -> Option<(u32, u32)> {
@@ -218,7 +226,7 @@ fn shrink_avx2(raw: &[u8]) -> Option<(u64, u64)> {
 fn shrink_using(raw: &[u8], avx2: bool) -> Option<(u64, u64)> {
     let mut pad = [0; BLOCK];
     let mut carry = 0;
-    let (mut removed, mut newlines) = (0u64, 0u64);
+    let mut escapes = Escapes::default();
     let mut i = 0;
     while i < raw.len() {
         let (chunk, len) = block(raw, i, &mut pad);
@@ -227,13 +235,11 @@ fn shrink_using(raw: &[u8], avx2: bool) -> Option<(u64, u64)> {
         if escaped & u != 0 {
             return None;
         }
-        // A run of L backslashes is L/2 escaped backslashes, plus an escape of the next
-        // character when L is odd: it loses (L + L % 2) / 2 bytes.
-        removed += u64::from(bs.count_ones() + escaped.count_ones());
-        newlines += u64::from((escaped & n).count_ones());
+        escapes.add(bs, escaped, n);
         i += len;
     }
-    Some((removed / 2, newlines))
+    let (removed, newlines) = escapes.shrink()?;
+    Some((u64::from(removed), u64::from(newlines)))
 }
 
 /// Whether the last byte of `raw` is escaped (preceded by an odd run of backslashes).
