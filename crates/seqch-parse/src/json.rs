@@ -559,11 +559,7 @@ impl<'t, 'i> Value<'t, 'i> {
     /// bytes decoding removes and the `\n` escapes. The counts follow the line's value, in the
     /// order of the strings' nodes.
     fn counted_escapes(&self) -> Option<(u64, u64)> {
-        let root = &self.nodes[0];
-        let after = match root.kind.get() {
-            Kind::Object | Kind::Array => root.b.get() as usize,
-            _ => 1,
-        };
+        let after = self.at(0).next() as usize;
         let (counts, _) = self.nodes[after..].as_chunks::<2>();
         let found = counts.binary_search_by_key(&self.at, |[of, _]| of.a.get());
         let [of, newlines] = &counts[found.ok()?];
