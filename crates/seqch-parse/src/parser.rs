@@ -540,10 +540,10 @@ struct Piece<'b> {
 /// thread's own first piece counts too). Before every line: at 0, the applying thread is
 /// waiting or about to, and the piece goes to it at once, with the lines not yet indexed left
 /// to it; at 1, the line is indexed; from 2, a whole piece waits to be applied, so this thread
-/// is ahead and also checks the line's UTF-8. (Asked once a
-/// piece instead, the applying thread waited for most of a piece's indexing whenever this one
-/// was the busier.) The applying thread still waits for a piece's read from `src`, and this
-/// one for a free index when all are handed on.
+/// is ahead and also checks the line's UTF-8. (Asked once a piece instead, the applying thread
+/// waited for most of a piece's indexing whenever this one was the busier.) The applying
+/// thread still waits for a piece's read from `src`, and this one for a free index when all
+/// are handed on.
 fn read_ahead<'b>(
     src: &mut (dyn Read + Send),
     offset: u64,
@@ -706,21 +706,18 @@ impl Parser {
         sink: &mut dyn Sink,
     ) -> std::io::Result<Fed> {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
-        if len < INDEX_AHEAD_BYTES {
-            return self.read_then_feed(file, offset, src, len, buf, sink);
-        }
         let region = region(buf, len);
+        if len < INDEX_AHEAD_BYTES {
+            return self.read_then_feed(file, offset, src, region, 0, sink);
+        }
         // This thread reads the first sub-piece itself and applies it while the second thread
         // wakes and reads on: waiting for that thread to wake and read it was about 30 ms of a
         // backfill of 500 files.
         let head_read = fill(src, &mut region[..FIRST_PIECE_BYTES])?;
         if head_read < FIRST_PIECE_BYTES {
             // `src` ended there.
-            let used = self.feed(file, offset, &mut region[..head_read], sink) as u64;
-            return Ok(Fed {
-                read: head_read as u64,
-                used,
-            });
+            let head = &mut region[..head_read];
+            return self.read_then_feed(file, offset, src, head, head_read, sink);
         }
         if self.reading.is_none() {
             self.reading = rayon_core::ThreadPoolBuilder::new()
@@ -731,12 +728,7 @@ impl Parser {
         }
         let Some(pool) = self.reading.take() else {
             // No thread to be had: read the rest, then parse it all here.
-            let read = head_read + fill(src, &mut region[head_read..])?;
-            let used = self.feed(file, offset, &mut region[..read], sink) as u64;
-            return Ok(Fed {
-                read: read as u64,
-                used,
-            });
+            return self.read_then_feed(file, offset, src, region, head_read, sink);
         };
         let head = memchr::memrchr(b'\n', &region[..head_read]).map_or(0, |nl| nl + 1);
         let (head_bytes, rest) = region.split_at_mut(head);
@@ -835,18 +827,18 @@ impl Parser {
         }
     }
 
-    /// [`Parser::feed_from`] on this thread alone: reads, then parses.
+    /// [`Parser::feed_from`] on this thread alone: reads the rest of `region` (its first
+    /// `filled` bytes are read already), then parses.
     fn read_then_feed(
         &mut self,
         file: FileId,
         offset: u64,
         src: &mut dyn Read,
-        len: usize,
-        buf: &mut Vec<u8>,
+        region: &mut [u8],
+        filled: usize,
         sink: &mut dyn Sink,
     ) -> std::io::Result<Fed> {
-        let region = region(buf, len);
-        let read = fill(src, region)?;
+        let read = filled + fill(src, &mut region[filled..])?;
         let used = self.feed(file, offset, &mut region[..read], sink) as u64;
         Ok(Fed {
             read: read as u64,
